@@ -1,0 +1,67 @@
+// `vigil <command>`: the one entry point for the server and its admin commands.
+import { pathToFileURL } from 'node:url';
+import { ConfigError } from '../config.ts';
+import { keysCommand } from './commands/keys.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { projectsCommand } from './commands/projects.ts';
+import { serveCommand } from './commands/serve.ts';
+import { CliError, type Command, type Io, nodeIo } from './io.ts';
+
+const COMMANDS: Record<string, Command> = {
+  serve: serveCommand,
+  migrate: migrateCommand,
+  keys: keysCommand,
+  projects: projectsCommand,
+};
+
+const HELP = `vigil — a heartbeat (dead man's switch) monitor
+
+Usage: vigil <command> [options]
+
+Commands:
+  serve                       run the server (API, pings, scheduler, alerts)
+  migrate                     create or upgrade the database, then exit
+  keys create|list|revoke     manage API keys
+  projects create|list        manage projects
+
+Every command takes --help. Commands that print data take --json.
+Configuration comes from environment variables (VIGIL_DATABASE_URL, VIGIL_PORT, ...): see docs/configuration.md.
+`;
+
+export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(HELP);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    io.out('vigil 0.1.0\n');
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command || !Object.hasOwn(COMMANDS, name)) {
+    io.err(`vigil: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(rest, io);
+  } catch (err) {
+    if (err instanceof CliError || err instanceof ConfigError) {
+      io.err(`vigil ${name}: ${err.message}\n`);
+      return err instanceof CliError ? err.exitCode : 78;
+    }
+    throw err;
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -1,0 +1,65 @@
+// The domain's plain values. Times are epoch milliseconds; schedule lengths are seconds
+// (as users write them). Nothing here does I/O.
+
+export const STATUSES = ['new', 'up', 'late', 'down', 'paused'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const SEVERITIES = ['critical', 'important', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export type Schedule =
+  | { kind: 'interval'; period: number; grace: number }
+  | { kind: 'cron'; expression: string; timezone: string; grace: number }
+  | { kind: 'none' };
+
+/** What a job can tell us. `exit` carries an exit status: 0 is success, anything else a failure. */
+export type PingKind = 'success' | 'start' | 'fail' | 'log' | 'exit';
+
+/** Open runs: run id ('' for a start sent without one) -> when it started. */
+export type OpenRuns = Record<string, number>;
+
+/** The part of a check the state machine reads and writes. */
+export interface CheckState {
+  status: Status;
+  schedule: Schedule;
+  /** seconds; a started run must end within this, or the check goes down */
+  maxRuntime: number | null;
+  /** consecutive failures before the check is down (>= 1) */
+  failureThreshold: number;
+  /** a down check stays down until resumed by hand */
+  manualResume: boolean;
+  /** last ping that counts (success, fail, start, exit); `log` does not */
+  lastPingAt: number | null;
+  /** consecutive failures so far */
+  failureCount: number;
+  openRuns: OpenRuns;
+  /** when the check changes state if nothing arrives; null when nothing is pending */
+  nextDeadline: number | null;
+}
+
+export type Input =
+  | { type: 'ping'; kind: PingKind; exitStatus?: number; runId?: string | null }
+  | { type: 'deadline' }
+  | { type: 'pause' }
+  | { type: 'resume' };
+
+export interface Flip {
+  from: Status;
+  to: Status;
+  at: number;
+  /** in words, e.g. "no ping for 5 minutes", "run exceeded max runtime (10 s)" */
+  reason: string;
+}
+
+export interface Transition {
+  state: CheckState;
+  /** present when the status changed */
+  flip: Flip | null;
+  /** for an end ping that matched an open run: end − start, in ms */
+  durationMs: number | null;
+  /** for a ping: whether it changed nothing because it was ignored (e.g. paused + manual resume) */
+  ignored: boolean;
+}
+
+/** What a notification says happened; decided from a flip. */
+export type EventKind = 'down' | 'up' | 'late';

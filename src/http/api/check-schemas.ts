@@ -1,0 +1,168 @@
+// The check resource's schemas: they validate requests and generate the OpenAPI document.
+import { z } from '@hono/zod-openapi';
+import { validateCron } from '../../core/schedule.ts';
+import { SLUG_PATTERN } from '../../core/slug.ts';
+import { SEVERITIES, STATUSES } from '../../core/types.ts';
+
+const YEAR = 31_536_000;
+const seconds = (min: number) =>
+  z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(min, `must be at least ${min} s`)
+    .max(YEAR, 'must be at most 1 year (31536000 s)');
+
+export const DEFAULT_GRACE = 300;
+
+export const ScheduleSchema = z
+  .discriminatedUnion('kind', [
+    z.strictObject({
+      kind: z.literal('interval'),
+      period: seconds(1).openapi({ description: 'expected time between pings, seconds', example: 300 }),
+      grace: seconds(0).default(DEFAULT_GRACE).openapi({ description: 'extra time before down, seconds' }),
+    }),
+    z
+      .strictObject({
+        kind: z.literal('cron'),
+        expression: z.string().trim().min(1).max(200).openapi({ example: '0 2 * * *' }),
+        timezone: z.string().trim().min(1).max(64).default('UTC').openapi({ example: 'Europe/Berlin' }),
+        grace: seconds(0).default(DEFAULT_GRACE),
+      })
+      .superRefine((v, ctx) => {
+        const problem = validateCron(v.expression, v.timezone);
+        if (problem) {
+          const path = /timezone/i.test(problem) ? ['timezone'] : ['expression'];
+          ctx.addIssue({ code: 'custom', path, message: problem });
+        }
+      }),
+    z.strictObject({ kind: z.literal('none') }),
+  ])
+  .openapi('Schedule');
+
+export const Slug = z
+  .string()
+  .regex(
+    SLUG_PATTERN,
+    'use 1-100 lowercase letters, digits, "-", "_", "." or "/", starting with a letter or digit',
+  )
+  .refine(
+    (s) => !/\/(start|fail|log|\d+)$/.test(s),
+    'a slug with "/" must not end in /start, /fail, /log or /<number> (ping URLs would be ambiguous)',
+  );
+
+const Tag = z.string().regex(/^[A-Za-z0-9_.:/-]{1,50}$/, 'tags are 1-50 letters, digits or _ . : / -');
+
+const fields = {
+  name: z.string().trim().min(1, 'must not be empty').max(200),
+  slug: Slug,
+  description: z.string().max(2000),
+  tags: z.array(Tag).max(20, 'at most 20 tags'),
+  schedule: ScheduleSchema,
+  max_runtime: seconds(1).nullable().openapi({ description: 'a started run must end within this, seconds' }),
+  failure_threshold: z.number().int().min(1).max(100),
+  severity: z.enum(SEVERITIES),
+  manual_resume: z.boolean(),
+  methods: z.enum(['any', 'post']).openapi({ description: '"post" ignores GET/HEAD pings (link previews)' }),
+};
+
+export const CheckUpdateSchema = z.strictObject(fields).partial().openapi('CheckUpdate');
+
+/** Every field optional; `CheckCreateSchema` adds "a name or a slug". */
+export const CheckFieldsSchema = CheckUpdateSchema.extend({
+  unique: z
+    .array(z.enum(['slug', 'name']))
+    .max(2)
+    .optional()
+    .openapi({ description: 'update the check with the same slug (or name) instead of creating another' }),
+});
+
+export const CheckCreateSchema = CheckFieldsSchema.refine(
+  (v) => v.name !== undefined || v.slug !== undefined,
+  { message: 'give a name or a slug', path: ['name'] },
+).openapi('CheckCreate');
+
+export const CheckSchema = z
+  .object({
+    id: z.string().uuid(),
+    name: z.string(),
+    slug: z.string(),
+    description: z.string(),
+    tags: z.array(z.string()),
+    schedule: ScheduleSchema,
+    schedule_text: z.string().openapi({ example: 'every 5 minutes' }),
+    max_runtime: z.number().nullable(),
+    failure_threshold: z.number(),
+    severity: z.enum(SEVERITIES),
+    manual_resume: z.boolean(),
+    methods: z.enum(['any', 'post']),
+    status: z.enum(STATUSES),
+    running: z.boolean(),
+    failure_count: z.number(),
+    last_ping_at: z.string().nullable(),
+    next_deadline: z.string().nullable(),
+    status_changed_at: z.string(),
+    ping_url: z.string(),
+    ping_urls: z.object({
+      success: z.string(),
+      start: z.string(),
+      fail: z.string(),
+      log: z.string(),
+      exit_status: z.string(),
+      by_slug: z.string(),
+    }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Check');
+
+export const CheckListQuery = z.object({
+  tag: Tag.optional(),
+  status: z.enum(STATUSES).optional(),
+  slug: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().max(500).optional().openapi({ description: 'next_cursor from the previous page' }),
+});
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .openapi({ description: 'next_before from the previous page' }),
+});
+
+export const PingSchema = z
+  .object({
+    n: z.number(),
+    at: z.string(),
+    kind: z.enum(['success', 'start', 'fail', 'log', 'exit']),
+    exit_status: z.number().nullable(),
+    method: z.string(),
+    source: z.string().nullable(),
+    user_agent: z.string().nullable(),
+    rid: z.string().nullable(),
+    duration_ms: z.number().nullable(),
+    body: z.string().nullable(),
+    truncated: z.boolean(),
+  })
+  .openapi('Ping');
+
+export const FlipSchema = z
+  .object({
+    id: z.number(),
+    at: z.string(),
+    from: z.enum(STATUSES),
+    to: z.enum(STATUSES),
+    reason: z.string(),
+  })
+  .openapi('Flip');
+
+export const IdParam = z.object({
+  id: z.string().openapi({ param: { name: 'id', in: 'path' }, description: 'the check UUID' }),
+});
+
+export const SlugParam = z.object({
+  slug: z.string().openapi({ param: { name: 'slug', in: 'path' } }),
+});

@@ -1,0 +1,309 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import {
+  type CheckPatch,
+  createCheck,
+  pauseOrResume,
+  SlugTakenError,
+  updateCheck,
+} from '../../ingest/check-changes.ts';
+import type { Check, Project, Tx } from '../../store/store.ts';
+import type { AppDeps } from '../deps.ts';
+import { ApiError, notFound } from '../errors.ts';
+import type { AuthVariables } from '../middleware/api-key.ts';
+import {
+  CheckCreateSchema,
+  CheckFieldsSchema,
+  CheckListQuery,
+  CheckSchema,
+  CheckUpdateSchema,
+  FlipSchema,
+  IdParam,
+  PageQuery,
+  PingSchema,
+  Slug,
+  SlugParam,
+} from './check-schemas.ts';
+import { checkView, flipView, pingView } from './check-view.ts';
+import { ErrorResponses, jsonBody } from './openapi-common.ts';
+
+type Env = { Variables: AuthVariables };
+type Body = z.infer<typeof CheckUpdateSchema>;
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function toPatch(b: Body): CheckPatch {
+  return {
+    name: b.name,
+    slug: b.slug,
+    description: b.description,
+    tags: b.tags,
+    schedule: b.schedule,
+    maxRuntime: b.max_runtime,
+    failureThreshold: b.failure_threshold,
+    severity: b.severity,
+    manualResume: b.manual_resume,
+    methods: b.methods,
+  };
+}
+
+const checkOut = { content: { 'application/json': { schema: CheckSchema } } };
+
+export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
+  const { store, now, baseUrl } = { ...deps, baseUrl: deps.config.baseUrl };
+
+  async function project(projectId: string): Promise<Project> {
+    const p = await store.getProject(projectId);
+    if (!p) throw new ApiError(401, 'unauthorized', 'the API key belongs to a deleted project');
+    return p;
+  }
+
+  /** A check of the key's project; another project's check is "not found", as if it did not exist. */
+  async function owned(tx: Tx, projectId: string, id: string): Promise<Check> {
+    const check = UUID.test(id) ? await tx.getCheck(id.toLowerCase()) : null;
+    if (!check || check.projectId !== projectId) throw notFound('check');
+    return check;
+  }
+
+  function slugTaken<T>(p: Promise<T>): Promise<T> {
+    return p.catch((err) => {
+      if (err instanceof SlugTakenError) throw new ApiError(409, 'conflict', err.message);
+      throw err;
+    });
+  }
+
+  /** Creates, or with `unique` updates the match; says which. */
+  async function upsert(projectId: string, body: z.infer<typeof CheckCreateSchema>, bySlug?: string) {
+    const { unique, ...fields } = body;
+    const patch = toPatch(fields);
+    if (bySlug !== undefined) patch.slug = bySlug;
+    const t = now();
+    return slugTaken(
+      store.transaction(async (tx) => {
+        let match: Check | null = null;
+        if (bySlug !== undefined) match = await tx.getCheckBySlug(projectId, bySlug);
+        else if (unique?.includes('slug') && patch.slug)
+          match = await tx.getCheckBySlug(projectId, patch.slug);
+        if (!match && unique?.includes('name') && patch.name) {
+          const { checks } = await tx.listChecks(projectId, {}, { limit: 1000 });
+          match = checks.find((c) => c.name === patch.name) ?? null;
+        }
+        if (match) return { check: await updateCheck(tx, match, patch, t), created: false };
+        return {
+          check: await createCheck(tx, projectId, patch, { id: deps.newId(), now: t }),
+          created: true,
+        };
+      }),
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/checks',
+      summary: 'Create a check (or update the match when "unique" is given)',
+      request: { body: jsonBody(CheckCreateSchema) },
+      responses: {
+        201: { description: 'created', ...checkOut },
+        200: { description: 'updated', ...checkOut },
+        ...ErrorResponses,
+      },
+    }),
+    async (c) => {
+      const key = c.get('apiKey');
+      const { check, created } = await upsert(key.projectId, c.req.valid('json'));
+      const view = checkView(check, await project(key.projectId), baseUrl);
+      deps.onCommitted({ check, flipId: null, queued: 0 });
+      return created ? c.json(view, 201) : c.json(view, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'put',
+      path: '/checks/by-slug/{slug}',
+      summary: 'Create or update the check with this slug',
+      request: { params: SlugParam, body: jsonBody(CheckFieldsSchema.omit({ slug: true, unique: true })) },
+      responses: {
+        201: { description: 'created', ...checkOut },
+        200: { description: 'updated', ...checkOut },
+        ...ErrorResponses,
+      },
+    }),
+    async (c) => {
+      const key = c.get('apiKey');
+      const slug = Slug.safeParse(c.req.valid('param').slug);
+      if (!slug.success) throw new ApiError(400, 'invalid_request', `slug: ${slug.error.issues[0]?.message}`);
+      const { check, created } = await upsert(key.projectId, c.req.valid('json'), slug.data);
+      const view = checkView(check, await project(key.projectId), baseUrl);
+      deps.onCommitted({ check, flipId: null, queued: 0 });
+      return created ? c.json(view, 201) : c.json(view, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/checks',
+      summary: 'List checks, filtered by tag, status or slug',
+      request: { query: CheckListQuery },
+      responses: {
+        200: {
+          description: 'a page of checks',
+          content: {
+            'application/json': {
+              schema: z.object({ checks: z.array(CheckSchema), next_cursor: z.string().nullable() }),
+            },
+          },
+        },
+        ...ErrorResponses,
+      },
+    }),
+    async (c) => {
+      const key = c.get('apiKey');
+      const q = c.req.valid('query');
+      const p = await project(key.projectId);
+      const { checks, next } = await store.listChecks(
+        key.projectId,
+        { tag: q.tag, status: q.status, slug: q.slug },
+        { limit: q.limit, after: q.cursor },
+      );
+      return c.json({ checks: checks.map((ch) => checkView(ch, p, baseUrl)), next_cursor: next }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/checks/{id}',
+      summary: 'Get one check',
+      request: { params: IdParam },
+      responses: { 200: { description: 'the check', ...checkOut }, ...ErrorResponses },
+    }),
+    async (c) => {
+      const key = c.get('apiKey');
+      const check = await owned(store, key.projectId, c.req.valid('param').id);
+      return c.json(checkView(check, await project(key.projectId), baseUrl), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/checks/{id}',
+      summary: 'Change some of a check’s settings',
+      request: { params: IdParam, body: jsonBody(CheckUpdateSchema) },
+      responses: { 200: { description: 'the updated check', ...checkOut }, ...ErrorResponses },
+    }),
+    async (c) => {
+      const key = c.get('apiKey');
+      const patch = toPatch(c.req.valid('json'));
+      const check = await slugTaken(
+        store.transaction(async (tx) =>
+          updateCheck(tx, await owned(tx, key.projectId, c.req.valid('param').id), patch, now()),
+        ),
+      );
+      deps.onCommitted({ check, flipId: null, queued: 0 });
+      return c.json(checkView(check, await project(key.projectId), baseUrl), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/checks/{id}',
+      summary: 'Delete a check and its history',
+      request: { params: IdParam },
+      responses: { 204: { description: 'deleted' }, ...ErrorResponses },
+    }),
+    async (c) => {
+      const key = c.get('apiKey');
+      await store.transaction(async (tx) => {
+        await tx.deleteCheck((await owned(tx, key.projectId, c.req.valid('param').id)).id);
+      });
+      return c.body(null, 204);
+    },
+  );
+
+  for (const action of ['pause', 'resume'] as const) {
+    app.openapi(
+      createRoute({
+        method: 'post',
+        path: `/checks/{id}/${action}`,
+        summary:
+          action === 'pause'
+            ? 'Pause a check: no alerts until it is pinged (or resumed)'
+            : 'Resume a paused or manually-resumed down check',
+        request: { params: IdParam },
+        responses: { 200: { description: 'the check', ...checkOut }, ...ErrorResponses },
+      }),
+      async (c) => {
+        const key = c.get('apiKey');
+        const committed = await store.transaction(async (tx) =>
+          pauseOrResume(tx, await owned(tx, key.projectId, c.req.valid('param').id), action, now(), baseUrl),
+        );
+        deps.onCommitted(committed);
+        return c.json(checkView(committed.check, await project(key.projectId), baseUrl), 200);
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/checks/{id}/pings',
+      summary: 'The check’s pings, newest first',
+      request: { params: IdParam, query: PageQuery },
+      responses: {
+        200: {
+          description: 'a page of pings',
+          content: {
+            'application/json': {
+              schema: z.object({ pings: z.array(PingSchema), next_before: z.number().nullable() }),
+            },
+          },
+        },
+        ...ErrorResponses,
+      },
+    }),
+    async (c) => {
+      const key = c.get('apiKey');
+      const q = c.req.valid('query');
+      const check = await owned(store, key.projectId, c.req.valid('param').id);
+      const pings = await store.listPings(check.id, { limit: q.limit, after: q.before });
+      const last = pings.at(-1);
+      const more = pings.length === q.limit && last !== undefined && last.n > 1;
+      return c.json({ pings: pings.map(pingView), next_before: more ? last.n : null }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/checks/{id}/flips',
+      summary: 'The check’s status changes, newest first',
+      request: { params: IdParam, query: PageQuery },
+      responses: {
+        200: {
+          description: 'a page of flips',
+          content: {
+            'application/json': {
+              schema: z.object({ flips: z.array(FlipSchema), next_before: z.number().nullable() }),
+            },
+          },
+        },
+        ...ErrorResponses,
+      },
+    }),
+    async (c) => {
+      const key = c.get('apiKey');
+      const q = c.req.valid('query');
+      const check = await owned(store, key.projectId, c.req.valid('param').id);
+      const flips = await store.listFlips(check.id, { limit: q.limit, after: q.before });
+      const last = flips.at(-1);
+      return c.json(
+        { flips: flips.map(flipView), next_before: flips.length === q.limit && last ? last.id : null },
+        200,
+      );
+    },
+  );
+}

@@ -1,0 +1,98 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Hono, type MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { channelRoutes } from './api/channels.ts';
+import { checkRoutes } from './api/checks.ts';
+import type { AppDeps } from './deps.ts';
+import { ApiError, toErrorResponse, validationError } from './errors.ts';
+import { type AuthVariables, apiKeyAuth, requireWrite } from './middleware/api-key.ts';
+import { pingRoutes } from './ping-routes.ts';
+
+const API_BODY_LIMIT = 64 * 1024;
+
+/** Write requests must say they send JSON, so a form post gets a clear 415 rather than "name: required". */
+function requireJson(): MiddlewareHandler {
+  return async function requireJson(c, next) {
+    const method = c.req.method;
+    const sendsBody =
+      (method === 'POST' || method === 'PUT' || method === 'PATCH') &&
+      (Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding') !== undefined);
+    if (sendsBody && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
+      throw new ApiError(
+        415,
+        'unsupported_media_type',
+        'send the body as JSON with "Content-Type: application/json"',
+      );
+    }
+    await next();
+  };
+}
+
+export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }> {
+  const api = new OpenAPIHono<{ Variables: AuthVariables }>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error, result.target === 'json' ? '' : result.target);
+    },
+  });
+  api.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'vigil API',
+      version: '1',
+      description:
+        'Checks, channels and their history. Authenticate with "X-Api-Key: <key>" or "Authorization: Bearer <key>".',
+    },
+  });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Api-Key',
+  });
+  api.use(
+    '*',
+    bodyLimit({
+      maxSize: API_BODY_LIMIT,
+      onError: () => {
+        throw new ApiError(
+          413,
+          'payload_too_large',
+          `the request body is larger than ${API_BODY_LIMIT / 1024} KB`,
+        );
+      },
+    }),
+  );
+  api.use('*', async (c, next) =>
+    c.req.path.endsWith('/openapi.json') ? next() : apiKeyAuth(deps.store)(c, next),
+  );
+  api.use('*', requireWrite());
+  api.use('*', requireJson());
+  checkRoutes(api, deps);
+  channelRoutes(api, deps);
+  return api;
+}
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.onError((err, c) =>
+    toErrorResponse(err, c, (e) => deps.log(e, `unhandled error on ${c.req.method} ${c.req.path}`)),
+  );
+  app.notFound((c) =>
+    c.req.path.startsWith('/api/')
+      ? c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404)
+      : c.text('not found', 404),
+  );
+
+  app.route('/ping', pingRoutes(deps));
+  app.route('/api/v1', apiApp(deps));
+
+  app.get('/healthz', async (c) => {
+    const health = await deps.health();
+    return c.json(health, health.ok ? 200 : 503);
+  });
+  app.get('/', (c) =>
+    c.text(
+      `vigil is running.\nAPI: ${deps.config.baseUrl}/api/v1 (OpenAPI: /api/v1/openapi.json)\nPing: ${deps.config.baseUrl}/ping/<check-uuid>\n`,
+    ),
+  );
+  return app;
+}

@@ -1,0 +1,26 @@
+import type { Context } from 'hono';
+import type { Committed } from '../ingest/commit-transition.ts';
+import type { Ingestor } from '../ingest/ingest.ts';
+import type { HttpClient } from '../notifiers/http.ts';
+import type { Store } from '../store/store.ts';
+
+/** Everything the HTTP app needs, passed in once (no globals, no env reads). */
+export interface AppDeps {
+  store: Store;
+  ingestor: Ingestor;
+  /** for "send a test alert" */
+  http: HttpClient;
+  config: {
+    baseUrl: string;
+    pingBodyLimit: number;
+    trustProxy: boolean;
+  };
+  now: () => number;
+  newId: () => string;
+  /** the TCP peer's address; the runtime entry point knows how to get it */
+  clientAddress: (c: Context) => string | null;
+  /** told about changes made through the API (pause, resume, edits) */
+  onCommitted: (c: Committed) => void;
+  health: () => Promise<Record<string, unknown>>;
+  log: (err: unknown, msg: string) => void;
+}

@@ -1,0 +1,71 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { z } from 'zod';
+
+/** The one shape every API error has: `{ "error": { "code", "message", "details"? } }`. */
+export interface ErrorBody {
+  error: { code: string; message: string; details?: { field: string; message: string }[] };
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: { field: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+
+export function errorResponse(c: Context, status: ContentfulStatusCode, body: ErrorBody) {
+  return c.json(body, status);
+}
+
+/** Turns zod issues into field paths a client can act on: "schedule.period: must be >= 1". */
+export function validationError(error: z.ZodError, where: string): ApiError {
+  const details = error.issues.map((i) => {
+    const field = [where, ...i.path.map(String)].filter(Boolean).join('.') || 'body';
+    if (i.code === 'unrecognized_keys') {
+      const names = i.keys.map((k) => JSON.stringify(k)).join(', ');
+      return { field, message: `unknown field${i.keys.length > 1 ? 's' : ''} ${names}` };
+    }
+    return { field, message: i.message };
+  });
+  const message = details.map((d) => `${d.field}: ${d.message}`).join('; ');
+  return new ApiError(400, 'invalid_request', message.slice(0, 2000), details);
+}
+
+const STATUS_CODES: Record<number, string> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+/** The app's one error handler: known errors keep their status, anything else is a logged 500. */
+export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) => void) {
+  if (err instanceof ApiError) {
+    const error: ErrorBody['error'] = { code: err.code, message: err.message };
+    if (err.details) error.details = err.details;
+    return errorResponse(c, err.status, { error });
+  }
+  if (err instanceof HTTPException && err.status < 500) {
+    const status = err.status as ContentfulStatusCode;
+    return errorResponse(c, status, {
+      error: { code: STATUS_CODES[status] ?? 'bad_request', message: err.message || 'bad request' },
+    });
+  }
+  log(err);
+  return errorResponse(c, 500, {
+    error: { code: 'internal', message: 'internal error; it has been logged' },
+  });
+}

@@ -1,0 +1,162 @@
+// Turning pings into committed state changes. Pings that arrive together share one
+// transaction (group commit): with synchronous=FULL every commit waits for the disk, so
+// one commit per batch instead of one per ping is what makes durable pings fast.
+import { transition } from '../core/status.ts';
+import type { PingKind } from '../core/types.ts';
+import type { Check, Store, Tx } from '../store/store.ts';
+import { type CommitContext, type Committed, commitTransition } from './commit-transition.ts';
+import { defaultCheckConfig, newCheck } from './new-check.ts';
+
+export type PingTarget = { checkId: string } | { pingKey: string; slug: string; create: boolean };
+
+export interface PingRequest {
+  target: PingTarget;
+  kind: PingKind;
+  exitStatus?: number;
+  runId: string | null;
+  method: string;
+  source: string | null;
+  userAgent: string | null;
+  body: string | null;
+  truncated: boolean;
+  at: number;
+}
+
+export type PingOutcome =
+  | { result: 'ok'; created: boolean; check: Check }
+  | { result: 'ignored'; check: Check }
+  | { result: 'not-found' };
+
+export interface IngestOptions {
+  baseUrl: string;
+  retention: number;
+  newId: () => string;
+  /** told about every committed change, so the scheduler, dispatcher and live views can react */
+  onCommitted?: (committed: Committed) => void;
+  /** most pings in one transaction */
+  maxBatch?: number;
+}
+
+interface Pending {
+  req: PingRequest;
+  resolve: (o: PingOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+export class Ingestor {
+  private queue: Pending[] = [];
+  private flushing = false;
+  private readonly maxBatch: number;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: IngestOptions,
+  ) {
+    this.maxBatch = options.maxBatch ?? 256;
+  }
+
+  submit(req: PingRequest): Promise<PingOutcome> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ req, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        // Let the other requests that are already readable join this batch.
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  /** Resolves once everything submitted so far is committed. */
+  async drain(): Promise<void> {
+    while (this.flushing) await new Promise((r) => setImmediate(r));
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.splice(0, this.maxBatch);
+        await this.commitBatch(batch);
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async commitBatch(batch: Pending[]): Promise<void> {
+    const committed: Committed[] = [];
+    try {
+      const outcomes = await this.store.transaction(async (tx) => {
+        const out: PingOutcome[] = [];
+        for (const p of batch) out.push(await this.apply(tx, p.req, committed));
+        return out;
+      });
+      for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+      this.announce(committed);
+    } catch {
+      // One bad ping must not fail its neighbours: retry each on its own.
+      for (const p of batch) {
+        const mine: Committed[] = [];
+        try {
+          p.resolve(await this.store.transaction((tx) => this.apply(tx, p.req, mine)));
+          this.announce(mine);
+        } catch (err) {
+          p.reject(err);
+        }
+      }
+    }
+  }
+
+  private announce(committed: Committed[]): void {
+    if (this.options.onCommitted) for (const c of committed) this.options.onCommitted(c);
+  }
+
+  private async apply(tx: Tx, req: PingRequest, committed: Committed[]): Promise<PingOutcome> {
+    let created = false;
+    let check: Check | null;
+    if ('checkId' in req.target) {
+      check = await tx.getCheck(req.target.checkId);
+    } else {
+      const project = await tx.getProjectByPingKey(req.target.pingKey);
+      if (!project) return { result: 'not-found' };
+      check = await tx.getCheckBySlug(project.id, req.target.slug);
+      if (!check && req.target.create) {
+        check = newCheck(this.options.newId(), project.id, defaultCheckConfig(req.target.slug), req.at);
+        await tx.insertCheck(check);
+        created = true;
+      }
+    }
+    if (!check) return { result: 'not-found' };
+    // Link previews and scanners send GETs; a check that wants POSTs ignores them.
+    if (check.methods === 'post' && req.method !== 'POST') return { result: 'ignored', check };
+
+    const t = transition(
+      check,
+      { type: 'ping', kind: req.kind, exitStatus: req.exitStatus, runId: req.runId },
+      req.at,
+    );
+    const n = check.pingSeq + 1;
+    await tx.insertPing(
+      {
+        checkId: check.id,
+        n,
+        at: req.at,
+        kind: req.kind,
+        exitStatus: req.exitStatus ?? null,
+        method: req.method,
+        source: req.source,
+        userAgent: req.userAgent,
+        rid: req.runId,
+        durationMs: t.durationMs,
+        body: req.body,
+        truncated: req.truncated,
+      },
+      this.options.retention,
+    );
+    const ctx: CommitContext = { baseUrl: this.options.baseUrl, pingBody: req.body };
+    // Inside one transaction nobody writes between our read and this update.
+    const result = await commitTransition(tx, { ...check, pingSeq: n }, t, req.at, ctx);
+    committed.push(result);
+    if (t.ignored) return { result: 'ignored', check: result.check };
+    return { result: 'ok', created, check: result.check };
+  }
+}

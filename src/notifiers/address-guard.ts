@@ -1,0 +1,16 @@
+// The one node: import of the notifier layer (DESIGN §6): Web-standard fetch cannot tell us
+// which addresses a hostname resolves to, and we must know before connecting. A Workers build
+// would swap this file for a DNS-over-HTTPS lookup.
+import { lookup } from 'node:dns/promises';
+import { parseIpAddress } from './private-address.ts';
+
+/**
+ * Every address a URL's hostname resolves to. IP literals (with or without IPv6 brackets)
+ * come back as they are, without a lookup. Lookup failures reject with the DNS error.
+ */
+export async function resolveHost(hostname: string): Promise<string[]> {
+  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  if (parseIpAddress(host) !== null) return [host];
+  const found = await lookup(host, { all: true });
+  return found.map((entry) => entry.address);
+}

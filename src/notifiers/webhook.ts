@@ -1,0 +1,132 @@
+// The generic webhook channel: the AlertPayload as JSON to a URL of the operator's choosing,
+// optionally signed so the receiver can tell it came from us.
+import { z } from 'zod';
+import { classifyResponse, resultFromHttpError } from './classify.ts';
+import { type HttpResponse, urlProblem } from './http.ts';
+import type { Notifier } from './notifier.ts';
+import { MASK } from './secret-mask.ts';
+
+export const USER_AGENT = 'vigil-webhook/1';
+export const SIGNATURE_HEADER = 'X-Vigil-Signature';
+export const EVENT_HEADER = 'X-Vigil-Event';
+export const DELIVERY_HEADER = 'X-Vigil-Delivery';
+
+const MAX_HEADERS = 20;
+// RFC 9110 token characters
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+// what fetch accepts in a header value: tab, visible ASCII and Latin-1; no line breaks
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** Headers vigil sets itself or that belong to the connection, not to the operator. */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-length',
+  'content-type',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'user-agent',
+  SIGNATURE_HEADER.toLowerCase(),
+  EVENT_HEADER.toLowerCase(),
+  DELIVERY_HEADER.toLowerCase(),
+]);
+
+const headerName = z
+  .string()
+  .regex(HEADER_NAME, 'must be a valid HTTP header name')
+  .refine((name) => !RESERVED_HEADERS.has(name.toLowerCase()), 'is set by vigil and cannot be overridden');
+
+export const webhookConfigSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .superRefine((url, ctx) => {
+        const problem = urlProblem(url);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `URL ${problem}` });
+      }),
+    secret: z
+      .string()
+      .min(1)
+      .max(256)
+      // a masked value that could not be restored must not silently become the new secret
+      .refine((s) => !s.startsWith(MASK), 'looks masked; send the real secret')
+      .optional(),
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
+    headers: z
+      .record(headerName, z.string().max(1024).regex(HEADER_VALUE, 'must be printable text on one line'))
+      .refine((h) => Object.keys(h).length <= MAX_HEADERS, `at most ${MAX_HEADERS} headers`)
+      .refine((h) => {
+        const names = Object.keys(h).map((name) => name.toLowerCase());
+        return new Set(names).size === names.length;
+      }, 'header names must differ by more than case')
+      .optional(),
+  })
+  .strict();
+
+export type WebhookConfig = z.output<typeof webhookConfigSchema>;
+
+export const webhook: Notifier<WebhookConfig> = {
+  kind: 'webhook',
+  configSchema: webhookConfigSchema,
+  // header values are masked too: they usually carry the receiver's token (Authorization, X-Api-Key)
+  secretFields: ['secret', 'headers'],
+
+  async send(payload, config, { http, deliveryId }) {
+    // serialised once: these exact bytes are what is signed and what is sent
+    const body = JSON.stringify(payload);
+    const headers: Record<string, string> = {
+      ...config.headers,
+      'Content-Type': 'application/json',
+      'User-Agent': USER_AGENT,
+      [EVENT_HEADER]: payload.event,
+    };
+    if (deliveryId !== undefined) headers[DELIVERY_HEADER] = deliveryId;
+    if (config.secret !== undefined) headers[SIGNATURE_HEADER] = await signBody(config.secret, body);
+    let res: HttpResponse;
+    try {
+      // `?? 'POST'`: a stored config that skipped the schema must not silently become a GET
+      res = await http.request(config.url, { method: config.method ?? 'POST', headers, body });
+    } catch (err) {
+      return resultFromHttpError(err);
+    }
+    return classifyResponse(res);
+  },
+};
+
+/** The X-Vigil-Signature value for a body: `sha256=` + hex HMAC-SHA256 of its UTF-8 bytes. */
+export async function signBody(secret: string, body: string | Uint8Array): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), toBytes(body));
+  return `sha256=${Array.from(new Uint8Array(mac), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/**
+ * For receivers: whether `header` is a valid signature of the raw body bytes as received.
+ * crypto.subtle.verify compares in constant time, so the check leaks nothing about the
+ * expected value.
+ */
+export async function verifySignature(
+  secret: string,
+  body: string | Uint8Array,
+  header: string | null | undefined,
+): Promise<boolean> {
+  const match = /^sha256=([0-9a-fA-F]{64})$/.exec(header?.trim() ?? '');
+  if (match === null) return false;
+  const hex = match[1]!;
+  const signature = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) signature[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return crypto.subtle.verify('HMAC', await hmacKey(secret), signature, toBytes(body));
+}
+
+function hmacKey(secret: string) {
+  return crypto.subtle.importKey('raw', toBytes(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+}
+
+function toBytes(data: string | Uint8Array): Uint8Array<ArrayBuffer> {
+  return typeof data === 'string' ? new TextEncoder().encode(data) : new Uint8Array(data);
+}

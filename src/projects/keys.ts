@@ -1,0 +1,84 @@
+// API keys and ping keys. API keys are shown once and stored only as SHA-256 hashes;
+// Web Crypto keeps this usable outside Node.
+import type { ApiKey, Project, Store, Tx } from '../store/store.ts';
+
+const API_KEY_PREFIX = 'vgl_';
+
+function randomToken(bytes: number): string {
+  const buf = crypto.getRandomValues(new Uint8Array(bytes));
+  let s = '';
+  for (const b of buf) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+export async function hashKey(key: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Compares two strings in time that depends only on their length. */
+export function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+export function newPingKey(): string {
+  return randomToken(16);
+}
+
+export interface CreatedKey {
+  key: string;
+  record: ApiKey;
+}
+
+export async function createApiKey(
+  tx: Tx,
+  projectId: string,
+  opts: { name?: string; readOnly?: boolean; now: number },
+): Promise<CreatedKey> {
+  const key = API_KEY_PREFIX + randomToken(24);
+  const record: ApiKey = {
+    id: crypto.randomUUID(),
+    projectId,
+    name: opts.name ?? (opts.readOnly ? 'read-only key' : 'read-write key'),
+    prefix: key.slice(0, 12),
+    hash: await hashKey(key),
+    readOnly: opts.readOnly ?? false,
+    createdAt: opts.now,
+  };
+  await tx.insertApiKey(record);
+  return { key, record };
+}
+
+/** The project an API key belongs to, or null. */
+export async function authenticate(store: Store, key: string): Promise<ApiKey | null> {
+  if (!key.startsWith(API_KEY_PREFIX) || key.length > 200) return null;
+  const hash = await hashKey(key);
+  const found = await store.getApiKeyByHash(hash);
+  // The lookup is by hash, so timing reveals nothing about the key; compare anyway.
+  return found && constantTimeEqual(found.hash, hash) ? found : null;
+}
+
+export async function createProject(tx: Tx, name: string, now: number): Promise<Project> {
+  const project: Project = { id: crypto.randomUUID(), name, pingKey: newPingKey(), createdAt: now };
+  await tx.insertProject(project);
+  return project;
+}
+
+/**
+ * On first start with an empty database: a default project and a read-write key, returned
+ * so the caller can print them once. Returns null when a project exists already.
+ */
+export async function bootstrap(
+  store: Store,
+  now: number,
+): Promise<{ project: Project; key: string } | null> {
+  return store.transaction(async (tx) => {
+    if ((await tx.listProjects()).length > 0) return null;
+    const project = await createProject(tx, 'default', now);
+    const { key } = await createApiKey(tx, project.id, { name: 'bootstrap key', now });
+    return { project, key };
+  });
+}

@@ -1,0 +1,93 @@
+/** Time as the scheduler and dispatcher see it; tests drive a ManualClock instead. */
+export interface Clock {
+  now(): number;
+  /** resolves after `ms`, or early when `signal` aborts */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const timer = setTimeout(done, Math.max(0, ms));
+      function done() {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      }
+      signal?.addEventListener('abort', done, { once: true });
+    }),
+};
+
+/** A clock that moves only when told to. Sleepers wake when the time passes their target. */
+export class ManualClock implements Clock {
+  private sleepers: { until: number; resolve: () => void }[] = [];
+
+  constructor(private time: number) {}
+
+  now(): number {
+    return this.time;
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (signal?.aborted) return resolve();
+      const sleeper = { until: this.time + Math.max(0, ms), resolve };
+      this.sleepers.push(sleeper);
+      signal?.addEventListener(
+        'abort',
+        () => {
+          this.sleepers = this.sleepers.filter((s) => s !== sleeper);
+          resolve();
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Moves time forward and wakes everyone whose sleep is over. */
+  advance(ms: number): void {
+    this.set(this.time + ms);
+  }
+
+  set(time: number): void {
+    this.time = time;
+    const woken = this.sleepers.filter((s) => s.until <= time);
+    this.sleepers = this.sleepers.filter((s) => s.until > time);
+    for (const s of woken) s.resolve();
+  }
+}
+
+/**
+ * A loop's sleep that can be cut short: `wake()` ends the current sleep at once, and
+ * `wakeBy(t)` ends it if `t` comes before the planned wake-up.
+ */
+export class Alarm {
+  private controller: AbortController | null = null;
+  private planned = Number.POSITIVE_INFINITY;
+  private pending = false;
+
+  constructor(private readonly clock: Clock) {}
+
+  async sleepUntil(at: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return;
+    }
+    this.controller = new AbortController();
+    this.planned = at;
+    await this.clock.sleep(at - this.clock.now(), this.controller.signal);
+    this.controller = null;
+    this.planned = Number.POSITIVE_INFINITY;
+  }
+
+  wake(): void {
+    if (this.controller) this.controller.abort();
+    else this.pending = true;
+  }
+
+  wakeBy(at: number): void {
+    if (at < this.planned) this.wake();
+  }
+}

@@ -1,0 +1,174 @@
+// The deadline sweep: checks whose next_deadline has passed are run through the state
+// machine, and their new state, flip and notifications are committed together.
+import { EventEmitter } from 'node:events';
+import type { Logger } from 'pino';
+import { transition } from '../core/status.ts';
+import { type Committed, ConflictError, commitTransition } from '../ingest/commit-transition.ts';
+import type { Check, Store } from '../store/store.ts';
+import { Alarm, type Clock } from './clock.ts';
+
+export interface SweepEvent {
+  at: number;
+  due: number;
+  flipped: number;
+  queued: number;
+  /** how far behind its deadline the most overdue check of this sweep was, in ms */
+  maxLagMs: number;
+}
+
+export interface DeadlineSchedulerOptions {
+  clock: Clock;
+  baseUrl: string;
+  logger: Logger;
+  batchSize?: number;
+  /** the longest the loop sleeps, even with nothing due (covers deadlines written by others) */
+  maxSleepMs?: number;
+  /** how often vigil records that it is alive */
+  livenessEveryMs?: number;
+  onCommitted?: (c: Committed) => void;
+}
+
+const ALIVE_KEY = 'scheduler.alive_at';
+
+export class DeadlineScheduler extends EventEmitter<{
+  sweep: [SweepEvent];
+  recovered: [number];
+  error: [unknown];
+}> {
+  private readonly alarm: Alarm;
+  private running: Promise<void> | null = null;
+  private stopping = false;
+  private lastAliveWrite = 0;
+  lastSweep: SweepEvent | null = null;
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: DeadlineSchedulerOptions,
+  ) {
+    super();
+    this.alarm = new Alarm(options.clock);
+  }
+
+  /** Gives starved deadlines a fresh grace, then sweeps until stopped. */
+  async start(): Promise<void> {
+    await this.recoverFromOutage();
+    this.running = this.loop();
+  }
+
+  /** Called when a deadline may have moved earlier. */
+  nudge(deadline: number | null): void {
+    if (deadline !== null) this.alarm.wakeBy(deadline);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.alarm.wake();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    const { clock, logger } = this.options;
+    const batchSize = this.options.batchSize ?? 500;
+    while (!this.stopping) {
+      const now = clock.now();
+      let due = 0;
+      try {
+        due = await this.sweep(now, batchSize);
+        await this.writeLiveness(now);
+      } catch (err) {
+        logger.error({ err }, 'deadline sweep failed; retrying in 1 s');
+        this.emit('error', err);
+        await clock.sleep(1000);
+        continue;
+      }
+      if (due >= batchSize) continue; // more are due: drain before sleeping
+      const earliest = await this.store.earliestDeadline().catch(() => null);
+      const cap = now + (this.options.maxSleepMs ?? 1000);
+      await this.alarm.sleepUntil(earliest === null ? cap : Math.min(earliest, cap));
+    }
+  }
+
+  /** One pass over what is due at `now`; returns how many checks were due. */
+  async sweep(now: number, batchSize = this.options.batchSize ?? 500): Promise<number> {
+    const due = await this.store.dueChecks(now, batchSize);
+    if (due.length === 0) {
+      this.emitSweep({ at: now, due: 0, flipped: 0, queued: 0, maxLagMs: 0 });
+      return 0;
+    }
+    const committed: Committed[] = [];
+    let maxLagMs = 0;
+    await this.store.transaction(async (tx) => {
+      for (const seen of due) {
+        // Re-read inside the transaction: a ping may have moved it since the select.
+        const check = await tx.getCheck(seen.id);
+        if (!check || check.nextDeadline === null || check.nextDeadline > now) continue;
+        maxLagMs = Math.max(maxLagMs, now - check.nextDeadline);
+        const t = transition(check, { type: 'deadline' }, now);
+        if (!t.flip && t.state.nextDeadline !== null && t.state.nextDeadline <= now) {
+          // The state machine promises progress; if it ever broke that, we would spin here.
+          this.options.logger.error({ check: check.id }, 'deadline did not move; retrying in 60 s');
+          t.state = { ...t.state, nextDeadline: now + 60_000 };
+        }
+        try {
+          committed.push(await commitTransition(tx, check, t, now, { baseUrl: this.options.baseUrl }));
+        } catch (err) {
+          if (!(err instanceof ConflictError)) throw err; // another node acted first: its work stands
+        }
+      }
+    });
+    for (const c of committed) this.options.onCommitted?.(c);
+    const flipped = committed.filter((c) => c.flipId !== null).length;
+    const queued = committed.reduce((n, c) => n + c.queued, 0);
+    this.emitSweep({ at: now, due: due.length, flipped, queued, maxLagMs });
+    return due.length;
+  }
+
+  private emitSweep(e: SweepEvent): void {
+    this.lastSweep = e;
+    this.emit('sweep', e);
+  }
+
+  private async writeLiveness(now: number): Promise<void> {
+    if (now - this.lastAliveWrite < (this.options.livenessEveryMs ?? 5000)) return;
+    await this.store.setMeta(ALIVE_KEY, String(now));
+    this.lastAliveWrite = now;
+  }
+
+  /**
+   * Deadlines that fell while vigil itself was down are not the checks' fault: each gets
+   * a fresh grace from now instead of an immediate alarm.
+   */
+  private async recoverFromOutage(): Promise<void> {
+    const now = this.options.clock.now();
+    const aliveAt = Number((await this.store.getMeta(ALIVE_KEY)) ?? Number.NaN);
+    let moved = 0;
+    if (Number.isFinite(aliveAt) && aliveAt < now) {
+      let afterId = '';
+      for (;;) {
+        const page = await this.store.checksWithDeadlineBetween(aliveAt, now, 500, afterId);
+        if (page.length === 0) break;
+        afterId = page.at(-1)!.id;
+        moved += await this.store.transaction(async (tx) => {
+          let n = 0;
+          for (const c of page) {
+            const fresh = now + graceMs(c);
+            if (c.nextDeadline !== null && c.nextDeadline < fresh) {
+              if (await tx.updateCheck({ ...c, nextDeadline: fresh, rev: c.rev + 1, updatedAt: now }, c.rev))
+                n++;
+            }
+          }
+          return n;
+        });
+      }
+    }
+    await this.store.setMeta(ALIVE_KEY, String(now));
+    this.lastAliveWrite = now;
+    if (moved > 0)
+      this.options.logger.warn({ moved, downSinceMs: now - aliveAt }, 'gave starved deadlines a fresh grace');
+    this.emit('recovered', moved);
+  }
+}
+
+function graceMs(c: Check): number {
+  return Math.max(1000, c.schedule.kind === 'none' ? 0 : c.schedule.grace * 1000);
+}

@@ -1,0 +1,146 @@
+// The Node home: wires config, store, ingest, scheduler, dispatcher and the HTTP app
+// together, and takes them apart again in order on shutdown.
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { type ServerType, serve } from '@hono/node-server';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config.ts';
+import { createApp } from './http/app.ts';
+import type { Committed } from './ingest/commit-transition.ts';
+import { Ingestor } from './ingest/ingest.ts';
+import { createHttpClient } from './notifiers/http.ts';
+import { bootstrap } from './projects/keys.ts';
+import { type Clock, systemClock } from './scheduler/clock.ts';
+import { DeadlineScheduler } from './scheduler/detect-missed.ts';
+import { Dispatcher } from './scheduler/dispatch.ts';
+import { Pruner } from './scheduler/prune.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
+
+export interface Server {
+  url: string;
+  store: Store;
+  scheduler: DeadlineScheduler;
+  dispatcher: Dispatcher;
+  logger: Logger;
+  /** finishes in-flight requests and deliveries, then closes the database */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  clock?: Clock;
+  logger?: Logger;
+  /** prints the first-start credentials (the CLI prints them to stdout) */
+  onBootstrap?: (info: { projectId: string; key: string; pingKey: string; pingUrlExample: string }) => void;
+}
+
+export async function startServer(config: Readonly<Config>, opts: StartOptions = {}): Promise<Server> {
+  const clock = opts.clock ?? systemClock;
+  const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: 'vigil' } });
+  const store = await openStore(config);
+
+  const first = await bootstrap(store, clock.now());
+  if (first) {
+    opts.onBootstrap?.({
+      projectId: first.project.id,
+      key: first.key,
+      pingKey: first.project.pingKey,
+      pingUrlExample: `${config.baseUrl}/ping/${first.project.pingKey}/my-job?create=1`,
+    });
+  }
+
+  const http = createHttpClient({
+    timeoutMs: config.deliveryTimeoutMs,
+    allowPrivateAddresses: config.allowPrivateTargets,
+  });
+  const dispatcher = new Dispatcher(store, { clock, http, logger });
+  const scheduler = new DeadlineScheduler(store, { clock, baseUrl: config.baseUrl, logger, onCommitted });
+  function onCommitted(c: Committed): void {
+    scheduler.nudge(c.check.nextDeadline);
+    if (c.queued > 0) dispatcher.nudge();
+  }
+  const ingestor = new Ingestor(store, {
+    baseUrl: config.baseUrl,
+    retention: config.pingRetention,
+    newId: randomUUID,
+    onCommitted,
+  });
+
+  const app = createApp({
+    store,
+    ingestor,
+    http,
+    config,
+    now: () => clock.now(),
+    newId: randomUUID,
+    clientAddress: (c) => getConnInfo(c).remote.address ?? null,
+    onCommitted,
+    log: (err, msg) => logger.error({ err }, msg),
+    health: async () => {
+      const db = await store.ping().then(
+        () => 'ok',
+        (err: Error) => `error: ${err.message}`,
+      );
+      const last = scheduler.lastSweep;
+      const sinceSweep = last ? clock.now() - last.at : null;
+      // A sweep runs at least every second; three missed ones mean the loop is stuck.
+      const schedulerOk = sinceSweep !== null && sinceSweep < 3000;
+      return {
+        ok: db === 'ok' && schedulerOk,
+        database: db,
+        engine: store.engine,
+        scheduler: {
+          ok: schedulerOk,
+          last_sweep_at: last ? new Date(last.at).toISOString() : null,
+          lag_ms: last ? last.maxLagMs : null,
+          since_last_sweep_ms: sinceSweep,
+        },
+      };
+    },
+  });
+
+  await scheduler.start();
+  await dispatcher.start();
+  const pruner = new Pruner(store, { clock, logger });
+  pruner.start();
+
+  const server = await new Promise<ServerType>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  // Slow or idle clients must not hold sockets forever.
+  const nodeServer = server as import('node:http').Server;
+  nodeServer.headersTimeout = 10_000;
+  nodeServer.requestTimeout = 30_000;
+  nodeServer.keepAliveTimeout = 5_000;
+
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+  logger.info({ url, database: config.databaseUrl }, 'vigil is listening');
+
+  let closing: Promise<void> | null = null;
+  return {
+    url,
+    store,
+    scheduler,
+    dispatcher,
+    logger,
+    close: () => {
+      closing ??= (async () => {
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          nodeServer.closeIdleConnections?.();
+        });
+        await ingestor.drain();
+        await pruner.stop();
+        await scheduler.stop();
+        await dispatcher.stop();
+        await store.close();
+        logger.info('vigil stopped');
+      })();
+      return closing;
+    },
+  };
+}

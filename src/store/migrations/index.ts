@@ -1,0 +1,12 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as initial from './001-initial.ts';
+import type { Dialect } from './dialect.ts';
+
+/** Migrations are code (not files found at run time) so a bundled build carries them. */
+export function migrationProvider(dialect: Dialect): MigrationProvider {
+  return {
+    async getMigrations(): Promise<Record<string, Migration>> {
+      return { '001-initial': { up: initial.up(dialect) } };
+    },
+  };
+}

@@ -1,0 +1,179 @@
+// Converting between database rows (snake_case, 0/1, JSON text) and domain objects.
+// Shared by every engine.
+import type { ApiKey, Attempt, Channel, Check, FlipRow, Notification, Ping, Project } from './store.ts';
+
+export type Row = Record<string, unknown>;
+
+const num = (v: unknown): number => Number(v);
+const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const strOrNull = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+
+export const toProject = (r: Row): Project => ({
+  id: String(r.id),
+  name: String(r.name),
+  pingKey: String(r.ping_key),
+  createdAt: num(r.created_at),
+});
+
+export const toApiKey = (r: Row): ApiKey => ({
+  id: String(r.id),
+  projectId: String(r.project_id),
+  name: String(r.name),
+  prefix: String(r.prefix),
+  hash: String(r.hash),
+  readOnly: num(r.read_only) === 1,
+  createdAt: num(r.created_at),
+});
+
+export const toCheck = (r: Row): Check => ({
+  id: String(r.id),
+  projectId: String(r.project_id),
+  name: String(r.name),
+  slug: String(r.slug),
+  description: String(r.description),
+  tags: JSON.parse(String(r.tags)),
+  schedule: JSON.parse(String(r.schedule)),
+  maxRuntime: numOrNull(r.max_runtime),
+  failureThreshold: num(r.failure_threshold),
+  severity: r.severity as Check['severity'],
+  manualResume: num(r.manual_resume) === 1,
+  methods: r.methods as Check['methods'],
+  status: r.status as Check['status'],
+  failureCount: num(r.failure_count),
+  lastPingAt: numOrNull(r.last_ping_at),
+  openRuns: JSON.parse(String(r.open_runs)),
+  nextDeadline: numOrNull(r.next_deadline),
+  statusChangedAt: num(r.status_changed_at),
+  pingSeq: num(r.ping_seq),
+  rev: num(r.rev),
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+
+/** Column values in the order of CHECK_COLUMNS. */
+export const CHECK_COLUMNS = [
+  'id',
+  'project_id',
+  'name',
+  'slug',
+  'description',
+  'tags',
+  'schedule',
+  'max_runtime',
+  'failure_threshold',
+  'severity',
+  'manual_resume',
+  'methods',
+  'status',
+  'failure_count',
+  'last_ping_at',
+  'open_runs',
+  'next_deadline',
+  'status_changed_at',
+  'ping_seq',
+  'rev',
+  'created_at',
+  'updated_at',
+] as const;
+
+export const checkValues = (c: Check): unknown[] => [
+  c.id,
+  c.projectId,
+  c.name,
+  c.slug,
+  c.description,
+  JSON.stringify(c.tags),
+  JSON.stringify(c.schedule),
+  c.maxRuntime,
+  c.failureThreshold,
+  c.severity,
+  c.manualResume ? 1 : 0,
+  c.methods,
+  c.status,
+  c.failureCount,
+  c.lastPingAt,
+  JSON.stringify(c.openRuns),
+  c.nextDeadline,
+  c.statusChangedAt,
+  c.pingSeq,
+  c.rev,
+  c.createdAt,
+  c.updatedAt,
+];
+
+export const toPing = (r: Row): Ping => ({
+  id: num(r.id),
+  checkId: String(r.check_id),
+  n: num(r.n),
+  at: num(r.at),
+  kind: r.kind as Ping['kind'],
+  exitStatus: numOrNull(r.exit_status),
+  method: String(r.method),
+  source: strOrNull(r.source),
+  userAgent: strOrNull(r.user_agent),
+  rid: strOrNull(r.rid),
+  durationMs: numOrNull(r.duration_ms),
+  body: strOrNull(r.body),
+  truncated: num(r.truncated) === 1,
+});
+
+export const toFlip = (r: Row): FlipRow => ({
+  id: num(r.id),
+  checkId: String(r.check_id),
+  at: num(r.at),
+  from: r.from_status as FlipRow['from'],
+  to: r.to_status as FlipRow['to'],
+  reason: String(r.reason),
+});
+
+export const toChannel = (r: Row): Channel => ({
+  id: String(r.id),
+  projectId: String(r.project_id),
+  kind: String(r.kind),
+  name: String(r.name),
+  config: JSON.parse(String(r.config)),
+  events: JSON.parse(String(r.events)),
+  brokenReason: strOrNull(r.broken_reason),
+  brokenAt: numOrNull(r.broken_at),
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
+});
+
+export const toNotification = (r: Row): Notification => ({
+  id: num(r.id),
+  flipId: num(r.flip_id),
+  channelId: String(r.channel_id),
+  projectId: String(r.project_id),
+  checkId: String(r.check_id),
+  event: r.event as Notification['event'],
+  payload: String(r.payload),
+  status: r.status as Notification['status'],
+  attempts: num(r.attempts),
+  nextAttemptAt: num(r.next_attempt_at),
+  leaseUntil: numOrNull(r.lease_until),
+  createdAt: num(r.created_at),
+  doneAt: numOrNull(r.done_at),
+  lastError: strOrNull(r.last_error),
+});
+
+export const toAttempt = (r: Row): Attempt => ({
+  notificationId: num(r.notification_id),
+  at: num(r.at),
+  outcome: r.outcome as Attempt['outcome'],
+  error: strOrNull(r.error),
+  durationMs: num(r.duration_ms),
+});
+
+/** Opaque list cursors: base64url JSON of the sort key of the last row. */
+export function encodeCursor(key: unknown[]): string {
+  return Buffer.from(JSON.stringify(key)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): unknown[] | null {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(v) ? v : null;
+  } catch {
+    return null;
+  }
+}

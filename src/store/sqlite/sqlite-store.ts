@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { lockedTx } from '../locked-tx.ts';
+import { sqliteDialect } from '../migrations/dialect.ts';
+import { migrationProvider } from '../migrations/index.ts';
+import type { Store } from '../store.ts';
+import { SqliteTx } from './sqlite-tx.ts';
+
+/**
+ * SQLite through better-sqlite3, which is synchronous. One connection serves the whole
+ * process: statements are prepared once and cached, and a promise-chain lock keeps a
+ * transaction's statements from interleaving with anyone else's (an async callback may
+ * yield between them). Calls made while nothing holds the lock run at once.
+ */
+export async function openSqliteStore(path: string): Promise<Store> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before we answer the ping that caused it.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  await migrate(db);
+
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let s = statements.get(sql);
+    if (!s) {
+      s = db.prepare(sql);
+      statements.set(sql, s);
+    }
+    return s;
+  };
+  const tx = new SqliteTx(prepare);
+
+  let tail: Promise<unknown> = Promise.resolve();
+  let held = 0;
+  function withLock<T>(fn: () => Promise<T>): Promise<T> {
+    held++;
+    const run = tail.then(fn);
+    tail = run.then(
+      () => held--,
+      () => held--,
+    );
+    return run;
+  }
+
+  return {
+    ...lockedTx(tx, (fn) => (held === 0 ? fn() : withLock(fn))),
+    engine: 'sqlite',
+    transaction: (fn) =>
+      withLock(async () => {
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(tx);
+          db.exec('COMMIT');
+          return result;
+        } catch (err) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw err;
+        }
+      }),
+    ping: async () => {
+      prepare('SELECT 1').get();
+    },
+    close: () =>
+      withLock(async () => {
+        db.close();
+      }),
+  };
+}
+
+async function migrate(db: Database.Database): Promise<void> {
+  const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: db }) });
+  const migrator = new Migrator({ db: kysely, provider: migrationProvider(sqliteDialect) });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(
+      `database migration ${failed?.migrationName ?? ''} failed: ${(error as Error)?.message ?? error}`,
+    );
+  }
+}

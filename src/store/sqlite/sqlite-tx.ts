@@ -1,0 +1,377 @@
+import type Database from 'better-sqlite3';
+import {
+  CHECK_COLUMNS,
+  checkValues,
+  decodeCursor,
+  encodeCursor,
+  type Row,
+  toApiKey,
+  toAttempt,
+  toChannel,
+  toCheck,
+  toFlip,
+  toNotification,
+  toPing,
+  toProject,
+} from '../rows.ts';
+import type { Tx } from '../store.ts';
+
+const CHECK_INSERT = `INSERT INTO checks (${CHECK_COLUMNS.join(', ')}) VALUES (${CHECK_COLUMNS.map(() => '?').join(', ')})`;
+const CHECK_UPDATE = `UPDATE checks SET ${CHECK_COLUMNS.slice(1)
+  .map((c) => `${c} = ?`)
+  .join(', ')} WHERE id = ? AND rev = ?`;
+
+/** Prepares a statement once and hands out the cached one after. */
+export type Prepare = (sql: string) => Database.Statement;
+
+/**
+ * Every Tx method as SQL on one better-sqlite3 connection. The methods run synchronously
+ * underneath; they are async only to share the Store interface with PostgreSQL.
+ */
+export class SqliteTx implements Tx {
+  constructor(private readonly prepare: Prepare) {}
+
+  #all(sql: string, ...params: unknown[]): Row[] {
+    return this.prepare(sql).all(...params) as Row[];
+  }
+  #one(sql: string, ...params: unknown[]): Row | undefined {
+    return this.prepare(sql).get(...params) as Row | undefined;
+  }
+  #run(sql: string, ...params: unknown[]): Database.RunResult {
+    return this.prepare(sql).run(...params);
+  }
+
+  async insertProject(p: Parameters<Tx['insertProject']>[0]) {
+    this.#run(
+      'INSERT INTO projects (id, name, ping_key, created_at) VALUES (?, ?, ?, ?)',
+      p.id,
+      p.name,
+      p.pingKey,
+      p.createdAt,
+    );
+  }
+  async getProject(id: string) {
+    const r = this.#one('SELECT * FROM projects WHERE id = ?', id);
+    return r ? toProject(r) : null;
+  }
+  async getProjectByName(name: string) {
+    const r = this.#one('SELECT * FROM projects WHERE name = ?', name);
+    return r ? toProject(r) : null;
+  }
+  async getProjectByPingKey(pingKey: string) {
+    const r = this.#one('SELECT * FROM projects WHERE ping_key = ?', pingKey);
+    return r ? toProject(r) : null;
+  }
+  async listProjects() {
+    return this.#all('SELECT * FROM projects ORDER BY created_at, id').map(toProject);
+  }
+
+  async insertApiKey(k: Parameters<Tx['insertApiKey']>[0]) {
+    this.#run(
+      'INSERT INTO api_keys (id, project_id, name, prefix, hash, read_only, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      k.id,
+      k.projectId,
+      k.name,
+      k.prefix,
+      k.hash,
+      k.readOnly ? 1 : 0,
+      k.createdAt,
+    );
+  }
+  async getApiKeyByHash(hash: string) {
+    const r = this.#one('SELECT * FROM api_keys WHERE hash = ?', hash);
+    return r ? toApiKey(r) : null;
+  }
+  async listApiKeys(projectId?: string) {
+    return (
+      projectId === undefined
+        ? this.#all('SELECT * FROM api_keys ORDER BY created_at, id')
+        : this.#all('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id', projectId)
+    ).map(toApiKey);
+  }
+  async deleteApiKey(idOrPrefix: string) {
+    return this.#run('DELETE FROM api_keys WHERE id = ? OR prefix = ?', idOrPrefix, idOrPrefix).changes > 0;
+  }
+
+  async insertCheck(c: Parameters<Tx['insertCheck']>[0]) {
+    this.#run(CHECK_INSERT, ...checkValues(c));
+  }
+  async getCheck(id: string) {
+    const r = this.#one('SELECT * FROM checks WHERE id = ?', id);
+    return r ? toCheck(r) : null;
+  }
+  async getCheckBySlug(projectId: string, slug: string) {
+    const r = this.#one('SELECT * FROM checks WHERE project_id = ? AND slug = ?', projectId, slug);
+    return r ? toCheck(r) : null;
+  }
+  async listChecks(
+    projectId: string,
+    filter: Parameters<Tx['listChecks']>[1],
+    page: Parameters<Tx['listChecks']>[2],
+  ) {
+    const where = ['project_id = ?'];
+    const params: unknown[] = [projectId];
+    if (filter.status) {
+      where.push('status = ?');
+      params.push(filter.status);
+    }
+    if (filter.slug) {
+      where.push('slug = ?');
+      params.push(filter.slug);
+    }
+    if (filter.tag) {
+      // tags are JSON text; a tag cannot contain quotes, so '"tag"' matches one whole element
+      where.push(`tags LIKE ? ESCAPE '\\'`);
+      params.push(`%"${filter.tag.replace(/[\\%_]/g, (m) => `\\${m}`)}"%`);
+    }
+    const cursor = typeof page.after === 'string' ? decodeCursor(page.after) : null;
+    if (cursor && cursor.length === 2) {
+      where.push('(name > ? OR (name = ? AND id > ?))');
+      params.push(cursor[0], cursor[0], cursor[1]);
+    }
+    const rows = this.#all(
+      `SELECT * FROM checks WHERE ${where.join(' AND ')} ORDER BY name, id LIMIT ?`,
+      ...params,
+      page.limit + 1,
+    );
+    const checks = rows.slice(0, page.limit).map(toCheck);
+    const last = checks.at(-1);
+    return { checks, next: rows.length > page.limit && last ? encodeCursor([last.name, last.id]) : null };
+  }
+  async updateCheck(c: Parameters<Tx['updateCheck']>[0], expectedRev: number) {
+    const values = checkValues(c).slice(1);
+    return this.#run(CHECK_UPDATE, ...values, c.id, expectedRev).changes === 1;
+  }
+  async deleteCheck(id: string) {
+    return this.#run('DELETE FROM checks WHERE id = ?', id).changes > 0;
+  }
+  async dueChecks(now: number, limit: number) {
+    return this.#all(
+      'SELECT * FROM checks WHERE next_deadline IS NOT NULL AND next_deadline <= ? ORDER BY next_deadline LIMIT ?',
+      now,
+      limit,
+    ).map(toCheck);
+  }
+  async earliestDeadline() {
+    const r = this.#one('SELECT MIN(next_deadline) AS t FROM checks WHERE next_deadline IS NOT NULL');
+    return r?.t === null || r?.t === undefined ? null : Number(r.t);
+  }
+  async checksWithDeadlineBetween(from: number, to: number, limit: number, afterId: string) {
+    return this.#all(
+      'SELECT * FROM checks WHERE next_deadline > ? AND next_deadline <= ? AND id > ? ORDER BY id LIMIT ?',
+      from,
+      to,
+      afterId,
+      limit,
+    ).map(toCheck);
+  }
+
+  async insertPing(p: Parameters<Tx['insertPing']>[0], retention: number) {
+    const id = this.#run(
+      `INSERT INTO pings (check_id, n, at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      p.checkId,
+      p.n,
+      p.at,
+      p.kind,
+      p.exitStatus,
+      p.method,
+      p.source,
+      p.userAgent,
+      p.rid,
+      p.durationMs,
+      p.body,
+      p.truncated ? 1 : 0,
+    ).lastInsertRowid;
+    // an index range scan that usually finds nothing; cheaper than a separate pruning pass
+    this.#run('DELETE FROM pings WHERE check_id = ? AND n <= ?', p.checkId, p.n - retention);
+    return Number(id);
+  }
+  async listPings(checkId: string, page: Parameters<Tx['listPings']>[1]) {
+    const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;
+    return this.#all(
+      'SELECT * FROM pings WHERE check_id = ? AND n < ? ORDER BY n DESC LIMIT ?',
+      checkId,
+      before,
+      page.limit,
+    ).map(toPing);
+  }
+  async lastPing(checkId: string) {
+    const r = this.#one('SELECT * FROM pings WHERE check_id = ? ORDER BY n DESC LIMIT 1', checkId);
+    return r ? toPing(r) : null;
+  }
+  async insertFlip(f: Parameters<Tx['insertFlip']>[0]) {
+    return Number(
+      this.#run(
+        'INSERT INTO flips (check_id, at, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?)',
+        f.checkId,
+        f.at,
+        f.from,
+        f.to,
+        f.reason,
+      ).lastInsertRowid,
+    );
+  }
+  async listFlips(checkId: string, page: Parameters<Tx['listFlips']>[1]) {
+    const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;
+    return this.#all(
+      'SELECT * FROM flips WHERE check_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+      checkId,
+      before,
+      page.limit,
+    ).map(toFlip);
+  }
+
+  async insertChannel(c: Parameters<Tx['insertChannel']>[0]) {
+    this.#run(
+      `INSERT INTO channels (id, project_id, kind, name, config, events, broken_reason, broken_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      c.id,
+      c.projectId,
+      c.kind,
+      c.name,
+      JSON.stringify(c.config),
+      JSON.stringify(c.events),
+      c.brokenReason,
+      c.brokenAt,
+      c.createdAt,
+      c.updatedAt,
+    );
+  }
+  async getChannel(id: string) {
+    const r = this.#one('SELECT * FROM channels WHERE id = ?', id);
+    return r ? toChannel(r) : null;
+  }
+  async listChannels(projectId: string) {
+    return this.#all('SELECT * FROM channels WHERE project_id = ? ORDER BY created_at, id', projectId).map(
+      toChannel,
+    );
+  }
+  async updateChannel(c: Parameters<Tx['updateChannel']>[0]) {
+    this.#run(
+      'UPDATE channels SET name = ?, config = ?, events = ?, broken_reason = ?, broken_at = ?, updated_at = ? WHERE id = ?',
+      c.name,
+      JSON.stringify(c.config),
+      JSON.stringify(c.events),
+      c.brokenReason,
+      c.brokenAt,
+      c.updatedAt,
+      c.id,
+    );
+  }
+  async deleteChannel(id: string) {
+    return this.#run('DELETE FROM channels WHERE id = ?', id).changes > 0;
+  }
+
+  async insertNotifications(rows: Parameters<Tx['insertNotifications']>[0]) {
+    for (const n of rows) {
+      this.#run(
+        `INSERT INTO notifications (flip_id, channel_id, project_id, check_id, event, payload, status, attempts, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (flip_id, channel_id) DO NOTHING`,
+        n.flipId,
+        n.channelId,
+        n.projectId,
+        n.checkId,
+        n.event,
+        n.payload,
+        n.nextAttemptAt,
+        n.createdAt,
+      );
+    }
+  }
+  async claimNotifications(now: number, leaseUntil: number, limit: number) {
+    // One node owns the file, so the lease is only about crashes: a restart drops every lease.
+    return this.#all(
+      `UPDATE notifications SET lease_until = ?, attempts = attempts + 1
+       WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
+                    AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?)
+       RETURNING *`,
+      leaseUntil,
+      now,
+      now,
+      limit,
+    ).map(toNotification);
+  }
+  async earliestNotificationDue() {
+    const r = this.#one(
+      `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < next_attempt_at THEN next_attempt_at ELSE lease_until END) AS t
+       FROM notifications WHERE status = 'pending'`,
+    );
+    return r?.t === null || r?.t === undefined ? null : Number(r.t);
+  }
+  async recordAttempt(a: Parameters<Tx['recordAttempt']>[0]) {
+    this.#run(
+      'INSERT INTO notification_attempts (notification_id, at, outcome, error, duration_ms) VALUES (?, ?, ?, ?, ?)',
+      a.notificationId,
+      a.at,
+      a.outcome,
+      a.error,
+      a.durationMs,
+    );
+  }
+  async listAttempts(notificationId: number) {
+    return this.#all(
+      'SELECT * FROM notification_attempts WHERE notification_id = ? ORDER BY id',
+      notificationId,
+    ).map(toAttempt);
+  }
+  async finishNotification(id: number, status: 'delivered' | 'failed', at: number, error: string | null) {
+    this.#run(
+      'UPDATE notifications SET status = ?, done_at = ?, lease_until = NULL, last_error = ? WHERE id = ?',
+      status,
+      at,
+      error,
+      id,
+    );
+  }
+  async retryNotification(id: number, nextAttemptAt: number, error: string) {
+    this.#run(
+      'UPDATE notifications SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?',
+      nextAttemptAt,
+      error,
+      id,
+    );
+  }
+  async releaseLeases() {
+    return this.#run(
+      "UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL",
+    ).changes;
+  }
+  async listNotifications(checkId: string, limit: number) {
+    return this.#all(
+      'SELECT * FROM notifications WHERE check_id = ? ORDER BY id DESC LIMIT ?',
+      checkId,
+      limit,
+    ).map(toNotification);
+  }
+
+  async getMeta(key: string) {
+    const r = this.#one('SELECT value FROM meta WHERE key = ?', key);
+    return r ? String(r.value) : null;
+  }
+  async setMeta(key: string, value: string) {
+    this.#run(
+      'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      key,
+      value,
+    );
+  }
+
+  async prune(flipsBefore: number, notificationsBefore: number, limit: number) {
+    const flips = this.#run(
+      'DELETE FROM flips WHERE id IN (SELECT id FROM flips WHERE at < ? LIMIT ?)',
+      flipsBefore,
+      limit,
+    ).changes;
+    const old = this.#all(
+      "SELECT id FROM notifications WHERE status != 'pending' AND done_at < ? LIMIT ?",
+      notificationsBefore,
+      limit,
+    );
+    for (const r of old) {
+      this.#run('DELETE FROM notification_attempts WHERE notification_id = ?', r.id);
+      this.#run('DELETE FROM notifications WHERE id = ?', r.id);
+    }
+    return flips + old.length;
+  }
+}
