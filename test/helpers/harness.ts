@@ -1,0 +1,111 @@
+// A real vigil in-process for tests: a temp SQLite file, the real app, ingestor, scheduler
+// and dispatcher, driven by a ManualClock. Nothing of ours is mocked.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { createApp } from '../../src/http/app.ts';
+import type { AppDeps } from '../../src/http/deps.ts';
+import type { Committed } from '../../src/ingest/commit-transition.ts';
+import { Ingestor } from '../../src/ingest/ingest.ts';
+import { createHttpClient } from '../../src/notifiers/http.ts';
+import { createApiKey, createProject } from '../../src/projects/keys.ts';
+import { ManualClock } from '../../src/scheduler/clock.ts';
+import { DeadlineScheduler } from '../../src/scheduler/detect-missed.ts';
+import { Dispatcher } from '../../src/scheduler/dispatch.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { Project, Store } from '../../src/store/store.ts';
+
+export const BASE_URL = 'http://vigil.test';
+export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
+
+export interface Harness {
+  app: ReturnType<typeof createApp>;
+  store: Store;
+  clock: ManualClock;
+  ingestor: Ingestor;
+  scheduler: DeadlineScheduler;
+  dispatcher: Dispatcher;
+  project: Project;
+  /** read-write key of `project` */
+  key: string;
+  readOnlyKey: string;
+  other: { project: Project; key: string };
+  committed: Committed[];
+  /** JSON request helper: `api('POST', '/checks', body)` against /api/v1 with the rw key */
+  api(method: string, path: string, body?: unknown, key?: string | null): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(options: { pingBodyLimit?: number; retention?: number } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
+  const store = await openSqliteStore(join(dir, 'vigil.db'));
+  const clock = new ManualClock(T0);
+  const logger = pino({ level: 'silent' });
+  const http = createHttpClient({ allowPrivateAddresses: true, timeoutMs: 2000 });
+  const committed: Committed[] = [];
+  const dispatcher = new Dispatcher(store, { clock, http, logger, random: () => 0.5 });
+  const scheduler = new DeadlineScheduler(store, { clock, baseUrl: BASE_URL, logger, onCommitted });
+  function onCommitted(c: Committed) {
+    committed.push(c);
+    scheduler.nudge(c.check.nextDeadline);
+    if (c.queued > 0) dispatcher.nudge();
+  }
+  const ingestor = new Ingestor(store, {
+    baseUrl: BASE_URL,
+    retention: options.retention ?? 1000,
+    newId: randomUUID,
+    onCommitted,
+  });
+  const deps: AppDeps = {
+    store,
+    ingestor,
+    http,
+    config: { baseUrl: BASE_URL, pingBodyLimit: options.pingBodyLimit ?? 100 * 1024, trustProxy: false },
+    now: () => clock.now(),
+    newId: randomUUID,
+    clientAddress: () => '127.0.0.1',
+    onCommitted,
+    health: async () => ({ ok: true }),
+    log: () => {},
+  };
+  const app = createApp(deps);
+
+  const made = await store.transaction(async (tx) => {
+    const project = await createProject(tx, 'main', T0);
+    const rw = await createApiKey(tx, project.id, { now: T0 });
+    const ro = await createApiKey(tx, project.id, { readOnly: true, now: T0 });
+    const otherProject = await createProject(tx, 'other', T0);
+    const otherKey = await createApiKey(tx, otherProject.id, { now: T0 });
+    return { project, key: rw.key, readOnlyKey: ro.key, other: { project: otherProject, key: otherKey.key } };
+  });
+
+  return {
+    app,
+    store,
+    clock,
+    ingestor,
+    scheduler,
+    dispatcher,
+    committed,
+    ...made,
+    api: (method, path, body, key) =>
+      Promise.resolve(
+        app.request(`/api/v1${path}`, {
+          method,
+          headers: {
+            ...(key === null ? {} : { 'X-Api-Key': key ?? made.key }),
+            ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+          },
+          body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+        }),
+      ),
+    close: async () => {
+      await scheduler.stop();
+      await dispatcher.stop();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
