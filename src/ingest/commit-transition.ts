@@ -37,11 +37,30 @@ export async function commitTransition(
   ctx: CommitContext,
 ): Promise<Committed> {
   // Only the state machine's own fields: its result may carry stale copies of the others.
-  const { status, schedule, maxRuntime, failureThreshold, manualResume, lastPingAt, failureCount, openRuns, nextDeadline } =
-    t.state;
+  const {
+    status,
+    schedule,
+    maxRuntime,
+    failureThreshold,
+    manualResume,
+    lastPingAt,
+    failureCount,
+    openRuns,
+    nextDeadline,
+  } = t.state;
   const next: Check = {
     ...check,
-    ...{ status, schedule, maxRuntime, failureThreshold, manualResume, lastPingAt, failureCount, openRuns, nextDeadline },
+    ...{
+      status,
+      schedule,
+      maxRuntime,
+      failureThreshold,
+      manualResume,
+      lastPingAt,
+      failureCount,
+      openRuns,
+      nextDeadline,
+    },
     statusChangedAt: t.flip ? now : check.statusChangedAt,
     rev: check.rev + 1,
     updatedAt: now,

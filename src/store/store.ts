@@ -156,6 +156,8 @@ export interface Tx {
   insertCheck(c: Check): Promise<void>;
   getCheck(id: string): Promise<Check | null>;
   getCheckBySlug(projectId: string, slug: string): Promise<Check | null>;
+  /** the oldest check with exactly this name (names need not be unique) */
+  getCheckByName(projectId: string, name: string): Promise<Check | null>;
   /** ordered by name then id; `after` is an opaque cursor from a previous page */
   listChecks(
     projectId: string,

@@ -83,10 +83,8 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         if (bySlug !== undefined) match = await tx.getCheckBySlug(projectId, bySlug);
         else if (unique?.includes('slug') && patch.slug)
           match = await tx.getCheckBySlug(projectId, patch.slug);
-        if (!match && unique?.includes('name') && patch.name) {
-          const { checks } = await tx.listChecks(projectId, {}, { limit: 1000 });
-          match = checks.find((c) => c.name === patch.name) ?? null;
-        }
+        if (!match && unique?.includes('name') && patch.name)
+          match = await tx.getCheckByName(projectId, patch.name);
         if (match) return { check: await updateCheck(tx, match, patch, t), created: false };
         return {
           check: await createCheck(tx, projectId, patch, { id: deps.newId(), now: t }),

@@ -104,6 +104,14 @@ export class SqliteTx implements Tx {
     const r = this.#one('SELECT * FROM checks WHERE project_id = ? AND slug = ?', projectId, slug);
     return r ? toCheck(r) : null;
   }
+  async getCheckByName(projectId: string, name: string) {
+    const r = this.#one(
+      'SELECT * FROM checks WHERE project_id = ? AND name = ? ORDER BY created_at, id LIMIT 1',
+      projectId,
+      name,
+    );
+    return r ? toCheck(r) : null;
+  }
   async listChecks(
     projectId: string,
     filter: Parameters<Tx['listChecks']>[1],

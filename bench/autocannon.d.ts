@@ -1,0 +1,58 @@
+// autocannon ships no types; this covers the part of its programmatic API the benchmarks use.
+declare module 'autocannon' {
+  namespace autocannon {
+    interface Options {
+      url: string;
+      connections?: number;
+      /** seconds */
+      duration?: number;
+      /** seconds to wait for one response */
+      timeout?: number;
+      /** stops the run after this many requests even if `duration` has not passed */
+      maxOverallRequests?: number;
+      method?: 'GET' | 'POST' | 'HEAD';
+      headers?: Record<string, string>;
+      body?: string;
+      expectBody?: string;
+      title?: string;
+    }
+
+    interface Histogram {
+      average: number;
+      mean: number;
+      stddev: number;
+      min: number;
+      max: number;
+      total: number;
+      p50: number;
+      p90: number;
+      p99: number;
+      p99_9: number;
+    }
+
+    interface Result {
+      title?: string;
+      url: string;
+      /** seconds */
+      duration: number;
+      connections: number;
+      errors: number;
+      timeouts: number;
+      mismatches: number;
+      non2xx: number;
+      '2xx': number;
+      statusCodeStats: Record<string, { count: number }>;
+      /** in ms */
+      latency: Histogram;
+      /** per-second samples */
+      requests: Histogram & { sent: number };
+    }
+
+    interface Instance extends PromiseLike<Result> {
+      stop(): void;
+    }
+  }
+
+  function autocannon(options: autocannon.Options): autocannon.Instance;
+  export = autocannon;
+}

@@ -1,0 +1,63 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+describe('loadConfig', () => {
+  it('uses the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      databaseUrl: 'sqlite:./data/vigil.db',
+      sqlitePath: './data/vigil.db',
+      host: '127.0.0.1',
+      port: 8080,
+      baseUrl: 'http://127.0.0.1:8080',
+      pingBodyLimit: 100 * 1024,
+      pingRetention: 1000,
+      trustProxy: false,
+    });
+  });
+
+  it('reads sizes with units and booleans in words', () => {
+    const c = loadConfig({ VIGIL_PING_BODY_LIMIT: '1mb', VIGIL_TRUST_PROXY: 'yes', VIGIL_PORT: '9000' });
+    expect(c.pingBodyLimit).toBe(1024 * 1024);
+    expect(c.trustProxy).toBe(true);
+    expect(c.port).toBe(9000);
+  });
+
+  it('strips a trailing slash from the base URL', () => {
+    expect(loadConfig({ VIGIL_BASE_URL: 'https://vigil.example.com/' }).baseUrl).toBe(
+      'https://vigil.example.com',
+    );
+  });
+
+  it.each([
+    ['VIGIL_PORT', 'abc'],
+    ['VIGIL_PORT', '70000'],
+    ['VIGIL_PING_BODY_LIMIT', 'lots'],
+    ['VIGIL_PING_RETENTION', '0'],
+    ['VIGIL_BASE_URL', 'ftp://x'],
+    ['VIGIL_TRUST_PROXY', 'maybe'],
+    ['VIGIL_DATABASE_URL', 'mysql://x'],
+    ['VIGIL_LOG_LEVEL', 'loud'],
+  ])('stops with a message naming %s when it is %s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(
+      new RegExp(`${name}: .*got "${value.replace(/[/.]/g, '\\$&')}"`),
+    );
+  });
+
+  it('reads NAME_FILE variants from the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
+    writeFileSync(join(dir, 'url'), 'sqlite:/tmp/from-file.db\n');
+    expect(loadConfig({ VIGIL_DATABASE_URL_FILE: join(dir, 'url') }).sqlitePath).toBe('/tmp/from-file.db');
+  });
+
+  it('refuses both NAME and NAME_FILE, and a missing file', () => {
+    expect(() => loadConfig({ VIGIL_PORT: '1', VIGIL_PORT_FILE: '/nonexistent' })).toThrow(/both set/);
+    expect(() => loadConfig({ VIGIL_PORT_FILE: '/nonexistent/port' })).toThrow(
+      /VIGIL_PORT_FILE: cannot read/,
+    );
+  });
+});
