@@ -33,6 +33,8 @@ export function validationError(error: z.ZodError, where: string): ApiError {
       const names = i.keys.map((k) => JSON.stringify(k)).join(', ');
       return { field, message: `unknown field${i.keys.length > 1 ? 's' : ''} ${names}` };
     }
+    // zod says only "Invalid key in record"; the reason is in the nested issues
+    if (i.code === 'invalid_key') return { field, message: i.issues.map((k) => k.message).join('; ') };
     return { field, message: i.message };
   });
   const message = details.map((d) => `${d.field}: ${d.message}`).join('; ');

@@ -169,10 +169,10 @@ export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-export function decodeCursor(cursor: string): unknown[] | null {
+export function decodeCursor(cursor: string): string[] | null {
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    return Array.isArray(v) ? v : null;
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    return Array.isArray(v) && v.length === 2 && v.every((x) => typeof x === 'string') ? v : null;
   } catch {
     return null;
   }

@@ -81,6 +81,15 @@ function validConfig(kind: string, config: Record<string, unknown>): Record<stri
   return parsed.data as Record<string, unknown>;
 }
 
+/** A config sent without a secret field keeps the old secret: leaving it out must not unsign a webhook. */
+function keepSecrets(ch: Channel, config: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...config };
+  for (const field of getNotifier(ch.kind)?.secretFields ?? []) {
+    if (!(field in out) && ch.config[field] !== undefined) out[field] = ch.config[field];
+  }
+  return out;
+}
+
 function randomSecret(): string {
   return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, '0')).join(
     '',
@@ -170,7 +179,7 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const ch = await owned(c.get('apiKey').projectId, c.req.valid('param').id);
       const body = c.req.valid('json');
       const config = body.config
-        ? validConfig(ch.kind, mergeSecrets(ch.kind, ch.config, body.config))
+        ? validConfig(ch.kind, mergeSecrets(ch.kind, ch.config, keepSecrets(ch, body.config)))
         : ch.config;
       const updated: Channel = {
         ...ch,

@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { slugify } from '../../core/slug.ts';
 import {
   type CheckPatch,
   createCheck,
@@ -6,6 +7,7 @@ import {
   SlugTakenError,
   updateCheck,
 } from '../../ingest/check-changes.ts';
+import { decodeCursor } from '../../store/rows.ts';
 import type { Check, Project, Tx } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
@@ -81,8 +83,9 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       store.transaction(async (tx) => {
         let match: Check | null = null;
         if (bySlug !== undefined) match = await tx.getCheckBySlug(projectId, bySlug);
-        else if (unique?.includes('slug') && patch.slug)
-          match = await tx.getCheckBySlug(projectId, patch.slug);
+        // without a slug, the one createCheck would derive from the name
+        else if (unique?.includes('slug'))
+          match = await tx.getCheckBySlug(projectId, patch.slug ?? slugify(patch.name ?? ''));
         if (!match && unique?.includes('name') && patch.name)
           match = await tx.getCheckByName(projectId, patch.name);
         if (match) return { check: await updateCheck(tx, match, patch, t), created: false };
@@ -159,6 +162,13 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     async (c) => {
       const key = c.get('apiKey');
       const q = c.req.valid('query');
+      if (q.cursor !== undefined && !decodeCursor(q.cursor)) {
+        throw new ApiError(
+          400,
+          'invalid_request',
+          'cursor: not a next_cursor from a previous page; omit it to start over',
+        );
+      }
       const p = await project(key.projectId);
       const { checks, next } = await store.listChecks(
         key.projectId,
