@@ -105,10 +105,20 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const pruner = new Pruner(store, { clock, logger });
   pruner.start();
 
-  const server = await new Promise<ServerType>((resolve, reject) => {
-    const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise<ServerType>((resolve, reject) => {
+      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (err) {
+    // e.g. the port is in use: stop the loops started above, or their timers keep the process alive
+    await pruner.stop();
+    await scheduler.stop();
+    await dispatcher.stop();
+    await store.close();
+    throw err;
+  }
   // Slow or idle clients must not hold sockets forever.
   const nodeServer = server as import('node:http').Server;
   nodeServer.headersTimeout = 10_000;
