@@ -41,14 +41,6 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const store = await openStore(config);
 
   const first = await bootstrap(store, clock.now());
-  if (first) {
-    opts.onBootstrap?.({
-      projectId: first.project.id,
-      key: first.key,
-      pingKey: first.project.pingKey,
-      pingUrlExample: `${config.baseUrl}/ping/${first.project.pingKey}/my-job?create=1`,
-    });
-  }
 
   const http = createHttpClient({
     timeoutMs: config.deliveryTimeoutMs,
@@ -125,6 +117,15 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   nodeServer.requestTimeout = 30_000;
   nodeServer.keepAliveTimeout = 5_000;
 
+  // Printed only once listening works, so the one-time key is not lost in a failed start's output.
+  if (first) {
+    opts.onBootstrap?.({
+      projectId: first.project.id,
+      key: first.key,
+      pingKey: first.project.pingKey,
+      pingUrlExample: `${config.baseUrl}/ping/${first.project.pingKey}/my-job?create=1`,
+    });
+  }
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;

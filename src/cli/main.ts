@@ -30,9 +30,13 @@ Configuration comes from environment variables (VIGIL_DATABASE_URL, VIGIL_PORT, 
 
 export async function main(argv: string[], io: Io = nodeIo()): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    io.err(HELP);
+    return 2;
+  }
+  if (name === '--help' || name === '-h' || name === 'help') {
     io.out(HELP);
-    return name === undefined ? 2 : 0;
+    return 0;
   }
   if (name === '--version') {
     io.out('vigil 0.1.0\n');
@@ -59,8 +63,9 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     (code) => {
       process.exitCode = code;
     },
-    (err) => {
-      console.error(err);
+    (err: Error) => {
+      // Operators get the message; a stack trace only when they ask for debug logs.
+      console.error(process.env.VIGIL_LOG_LEVEL === 'debug' ? err : `vigil: ${err.message}`);
       process.exitCode = 1;
     },
   );

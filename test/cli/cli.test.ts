@@ -48,7 +48,7 @@ describe('usage', () => {
   const dbPath = join(tmp.dir, 'untouched', 'vigil.db');
   const env = { VIGIL_DATABASE_URL: `sqlite:${dbPath}` };
 
-  it('prints the help: exit 0 when asked, 2 without a command', async () => {
+  it('prints the help: exit 0 when asked, 2 with the help on stderr without a command', async () => {
     for (const argv of [['--help'], ['-h'], ['help']]) {
       const run = await vigil(argv, env);
       expect(run.code, argv.join(' ')).toBe(0);
@@ -56,7 +56,7 @@ describe('usage', () => {
     }
     const bare = await vigil([], env);
     expect(bare.code).toBe(2);
-    expect(bare.out).toContain('Usage: vigil <command>');
+    expect(bare.err).toContain('Usage: vigil <command>');
     expect((await vigil(['--version'], env)).out).toMatch(/^vigil \d+\.\d+\.\d+/);
   });
 

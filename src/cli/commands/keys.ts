@@ -41,9 +41,13 @@ export const keysCommand: Command = async (args, io) => {
     HELP,
     true,
   );
-  if (values.help || sub === undefined || sub === '--help') {
+  if (sub === undefined) {
+    io.err(HELP);
+    return 2;
+  }
+  if (values.help || sub === '--help' || sub === '-h') {
     io.out(HELP);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
   return withStore(io, async (store) => {
     if (sub === 'create') {

@@ -9,9 +9,13 @@ const HELP = `Usage:
 export const projectsCommand: Command = async (args, io) => {
   const [sub, ...rest] = args;
   const { values, positionals } = parseFlags(rest, { json: { type: 'boolean' } }, HELP, true);
-  if (values.help || sub === undefined || sub === '--help') {
+  if (sub === undefined) {
+    io.err(HELP);
+    return 2;
+  }
+  if (values.help || sub === '--help' || sub === '-h') {
     io.out(HELP);
-    return sub === undefined ? 2 : 0;
+    return 0;
   }
   return withStore(io, async (store, config) => {
     if (sub === 'create') {
