@@ -107,7 +107,14 @@ export class Ingestor {
   }
 
   private announce(committed: Committed[]): void {
-    if (this.options.onCommitted) for (const c of committed) this.options.onCommitted(c);
+    for (const c of committed) {
+      try {
+        this.options.onCommitted?.(c);
+      } catch {
+        // The pings are committed whatever a listener does; letting this throw into
+        // commitBatch's catch would commit the whole batch a second time.
+      }
+    }
   }
 
   private async apply(tx: Tx, req: PingRequest, committed: Committed[]): Promise<PingOutcome> {

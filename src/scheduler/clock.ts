@@ -33,7 +33,14 @@ export class ManualClock implements Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve) => {
       if (signal?.aborted) return resolve();
-      const sleeper = { until: this.time + Math.max(0, ms), resolve };
+      // As setTimeout(0) does: a time already reached wakes on the next turn. Waiting for the
+      // next advance() instead would lose the wake-up of a loop that was told to advance
+      // while it was still busy.
+      if (ms <= 0) {
+        setImmediate(resolve);
+        return;
+      }
+      const sleeper = { until: this.time + ms, resolve };
       this.sleepers.push(sleeper);
       signal?.addEventListener(
         'abort',

@@ -3,6 +3,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { transition } from '../core/status.ts';
+import type { Transition } from '../core/types.ts';
 import { type Committed, ConflictError, commitTransition } from '../ingest/commit-transition.ts';
 import type { Check, Store } from '../store/store.ts';
 import { Alarm, type Clock } from './clock.ts';
@@ -77,8 +78,9 @@ export class DeadlineScheduler extends EventEmitter<{
         await this.writeLiveness(now);
       } catch (err) {
         logger.error({ err }, 'deadline sweep failed; retrying in 1 s');
-        this.emit('error', err);
-        await clock.sleep(1000);
+        // emit('error') throws when nobody listens, which would end the loop
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+        await this.alarm.sleepUntil(clock.now() + 1000); // the alarm, so stop() need not wait
         continue;
       }
       if (due >= batchSize) continue; // more are due: drain before sleeping
@@ -103,7 +105,20 @@ export class DeadlineScheduler extends EventEmitter<{
         const check = await tx.getCheck(seen.id);
         if (!check || check.nextDeadline === null || check.nextDeadline > now) continue;
         maxLagMs = Math.max(maxLagMs, now - check.nextDeadline);
-        const t = transition(check, { type: 'deadline' }, now);
+        let t: Transition;
+        try {
+          t = transition(check, { type: 'deadline' }, now);
+        } catch (err) {
+          // One check the state machine cannot handle (a schedule that no longer parses) must
+          // not hold back every other due check: leave it as it is and look again in 60 s.
+          this.options.logger.error({ err, check: check.id }, 'deadline check failed; retrying in 60 s');
+          t = {
+            state: { ...check, nextDeadline: now + 60_000 },
+            flip: null,
+            durationMs: null,
+            ignored: false,
+          };
+        }
         if (!t.flip && t.state.nextDeadline !== null && t.state.nextDeadline <= now) {
           // The state machine promises progress; if it ever broke that, we would spin here.
           this.options.logger.error({ check: check.id }, 'deadline did not move; retrying in 60 s');

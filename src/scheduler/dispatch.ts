@@ -68,8 +68,9 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
         claimed = await this.runOnce(now, batchSize);
       } catch (err) {
         logger.error({ err }, 'dispatch failed; retrying in 1 s');
-        this.emit('error', err);
-        await clock.sleep(1000);
+        // emit('error') throws when nobody listens, which would end the loop
+        if (this.listenerCount('error') > 0) this.emit('error', err);
+        await this.alarm.sleepUntil(clock.now() + 1000); // the alarm, so stop() need not wait
         continue;
       }
       if (claimed >= batchSize) continue;

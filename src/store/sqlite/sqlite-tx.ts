@@ -128,9 +128,9 @@ export class SqliteTx implements Tx {
       params.push(filter.slug);
     }
     if (filter.tag) {
-      // tags are JSON text; a tag cannot contain quotes, so '"tag"' matches one whole element
-      where.push(`tags LIKE ? ESCAPE '\\'`);
-      params.push(`%"${filter.tag.replace(/[\\%_]/g, (m) => `\\${m}`)}"%`);
+      // one whole element, compared exactly: LIKE would ignore ASCII case in SQLite
+      where.push('EXISTS (SELECT 1 FROM json_each(checks.tags) WHERE json_each.value = ?)');
+      params.push(filter.tag);
     }
     const cursor = typeof page.after === 'string' ? decodeCursor(page.after) : null;
     if (cursor && cursor.length === 2) {

@@ -1,0 +1,308 @@
+// The outbox dispatcher against real HTTP receivers on loopback, with a ManualClock for
+// the retry schedule. Deliveries are awaited through runOnce() or the 'delivery' event.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createHttpClient } from '../../src/notifiers/http.ts';
+import { verifySignature } from '../../src/notifiers/webhook.ts';
+import { RETRY_WINDOW_MS } from '../../src/scheduler/backoff.ts';
+import { ManualClock } from '../../src/scheduler/clock.ts';
+import { type DeliveryEvent, Dispatcher } from '../../src/scheduler/dispatch.ts';
+import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { Notification } from '../../src/store/store.ts';
+import { createHarness, type Harness, T0 } from '../helpers/harness.ts';
+import {
+  createCheck,
+  createWebhook,
+  HOUR,
+  logCapture,
+  MINUTE,
+  nextEvent,
+  ping,
+  respond,
+  SECOND,
+  startReceiver,
+  watchSleeps,
+} from './fixtures.ts';
+
+const SECRET = 'receiver-secret';
+const DOWN_AT = T0 + 90 * SECOND;
+const silent = pino({ level: 'silent' });
+
+let h: Harness;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let channelId: string;
+const stopAfter: Dispatcher[] = [];
+
+beforeEach(async () => {
+  h = await createHarness();
+  receiver = await startReceiver();
+  channelId = await createWebhook(h, receiver.url, { secret: SECRET });
+});
+afterEach(async () => {
+  for (const d of stopAfter.splice(0)) await d.stop();
+  await h.close();
+  await receiver.close();
+});
+
+/** A check pinged at T0 and swept down at T0 + 90 s (the clock is left there); returns its one notification. */
+async function downAlert(): Promise<{ checkId: string; row: Notification }> {
+  const checkId = await createCheck(h);
+  await ping(h, checkId);
+  h.clock.set(DOWN_AT);
+  await h.scheduler.sweep(DOWN_AT);
+  const rows = await h.store.listNotifications(checkId, 10);
+  expect(rows).toHaveLength(1);
+  return { checkId, row: rows[0]! };
+}
+
+async function row(checkId: string): Promise<Notification> {
+  return (await h.store.listNotifications(checkId, 10))[0]!;
+}
+
+/** A second dispatcher on the harness's store, as after a restart. */
+function dispatcher(): Dispatcher {
+  const d = new Dispatcher(h.store, {
+    clock: h.clock,
+    http: createHttpClient({ allowPrivateAddresses: true, timeoutMs: 2000 }),
+    logger: silent,
+    random: () => 0.5,
+  });
+  stopAfter.push(d);
+  return d;
+}
+
+describe('delivering', () => {
+  it('delivers a down alert once, signed with the channel secret and named by its row', async () => {
+    const { checkId, row: queued } = await downAlert();
+    expect(await h.dispatcher.runOnce(DOWN_AT)).toBe(1);
+
+    expect(receiver.requests).toHaveLength(1);
+    const [req] = receiver.requests;
+    expect(await verifySignature(SECRET, req!.body, req!.headers['x-vigil-signature'] as string)).toBe(true);
+    expect(
+      await verifySignature('another-secret', req!.body, req!.headers['x-vigil-signature'] as string),
+    ).toBe(false);
+    expect(req!.headers['x-vigil-delivery']).toBe(String(queued.id));
+    expect(req!.headers['x-vigil-event']).toBe('down');
+    expect(JSON.parse(req!.body)).toMatchObject({
+      event: 'down',
+      check: { id: checkId },
+      flip: { to: 'down' },
+    });
+
+    expect(await row(checkId)).toMatchObject({ status: 'delivered', doneAt: DOWN_AT, attempts: 1 });
+    expect(await h.store.listAttempts(queued.id)).toMatchObject([{ outcome: 'delivered', error: null }]);
+
+    expect(await h.dispatcher.runOnce(DOWN_AT + HOUR)).toBe(0);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('delivers by itself, once, when the running loop is told a flip was queued', async () => {
+    await h.dispatcher.start();
+    const delivered = nextEvent<DeliveryEvent>(h.dispatcher, 'delivery');
+    const { checkId } = await downAlert();
+    expect((await delivered).status).toBe('delivered');
+    expect((await row(checkId)).status).toBe('delivered');
+    expect(receiver.requests).toHaveLength(1);
+  });
+});
+
+describe('retrying', () => {
+  it('retries later with backoff when the receiver answers 500, recording the error', async () => {
+    receiver.answer(respond(500, 'database unavailable'));
+    const { checkId, row: queued } = await downAlert();
+    await h.dispatcher.runOnce(DOWN_AT);
+
+    const after = await row(checkId);
+    expect(after).toMatchObject({
+      status: 'pending',
+      lastError: 'HTTP 500: database unavailable',
+      leaseUntil: null,
+    });
+    expect(after.nextAttemptAt).toBeGreaterThan(DOWN_AT);
+    expect(await h.store.listAttempts(queued.id)).toMatchObject([
+      { outcome: 'retry', error: 'HTTP 500: database unavailable', at: DOWN_AT },
+    ]);
+    expect(await h.dispatcher.runOnce(after.nextAttemptAt - 1)).toBe(0);
+  });
+
+  it('waits longer after each failure', async () => {
+    receiver.answer(respond(503));
+    const { checkId } = await downAlert();
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const now = h.clock.now();
+      expect(await h.dispatcher.runOnce(now)).toBe(1);
+      const next = (await row(checkId)).nextAttemptAt;
+      delays.push(next - now);
+      h.clock.set(next);
+    }
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThan(delays[i - 1]!);
+  });
+
+  it('delivers once the receiver recovers and the clock reaches the next attempt', async () => {
+    receiver.answer(respond(500));
+    const { checkId, row: queued } = await downAlert();
+    await h.dispatcher.runOnce(DOWN_AT);
+    receiver.answer(respond(200, 'ok'));
+    const next = (await row(checkId)).nextAttemptAt;
+    h.clock.set(next);
+    expect(await h.dispatcher.runOnce(next)).toBe(1);
+
+    expect(await row(checkId)).toMatchObject({
+      status: 'delivered',
+      doneAt: next,
+      attempts: 2,
+      lastError: null,
+    });
+    expect((await h.store.listAttempts(queued.id)).map((a) => a.outcome)).toEqual(['retry', 'delivered']);
+    // the same delivery id both times, so a receiver can drop a duplicate
+    expect(receiver.requests.map((r) => r.headers['x-vigil-delivery'])).toEqual([
+      String(queued.id),
+      String(queued.id),
+    ]);
+  });
+
+  it('waits at least as long as a 429 Retry-After asks', async () => {
+    receiver.answer(respond(429, 'slow down', { 'Retry-After': '120' }));
+    const { checkId } = await downAlert();
+    await h.dispatcher.runOnce(DOWN_AT);
+    const after = await row(checkId);
+    expect(after.status).toBe('pending');
+    expect(after.nextAttemptAt - DOWN_AT).toBeGreaterThanOrEqual(120 * SECOND);
+    expect(await h.dispatcher.runOnce(DOWN_AT + 120 * SECOND - 1)).toBe(0);
+  });
+
+  it('gives up and marks the row failed after 24 hours of retries', async () => {
+    receiver.answer(respond(502, 'bad gateway'));
+    const { checkId, row: queued } = await downAlert();
+    for (let i = 0; i < 500 && (await row(checkId)).status === 'pending'; i++) {
+      const next = (await row(checkId)).nextAttemptAt;
+      h.clock.set(Math.max(next, h.clock.now()));
+      expect(await h.dispatcher.runOnce(h.clock.now())).toBe(1);
+    }
+    const final = await row(checkId);
+    expect(final.status).toBe('failed');
+    expect(final.lastError).toMatch(/^gave up after 24 h: HTTP 502: bad gateway/);
+    expect(final.doneAt! - queued.createdAt).toBeGreaterThanOrEqual(RETRY_WINDOW_MS);
+
+    const attempts = await h.store.listAttempts(queued.id);
+    expect(attempts).toHaveLength(receiver.requests.length);
+    // every attempt but the last came inside the window
+    expect(attempts.at(-2)!.at - queued.createdAt).toBeLessThan(RETRY_WINDOW_MS);
+    // a provider outage says nothing about our settings: the channel is not broken
+    expect((await h.store.getChannel(channelId))!.brokenReason).toBeNull();
+    expect(await h.dispatcher.runOnce(h.clock.now() + 7 * 24 * HOUR)).toBe(0);
+  });
+});
+
+describe('permanent failures', () => {
+  it('fails at once on 401 and marks the channel broken with the answer, shown by the API', async () => {
+    receiver.answer(respond(401, 'invalid token'));
+    const { checkId, row: queued } = await downAlert();
+    await h.dispatcher.runOnce(DOWN_AT);
+
+    expect(await row(checkId)).toMatchObject({ status: 'failed', lastError: 'HTTP 401: invalid token' });
+    expect(await h.store.listAttempts(queued.id)).toMatchObject([{ outcome: 'failed' }]);
+    const res = await h.api('GET', `/channels/${channelId}`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ broken: true, broken_reason: 'HTTP 401: invalid token' });
+    expect(await h.dispatcher.runOnce(DOWN_AT + HOUR)).toBe(0);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('queues nothing more for a broken channel', async () => {
+    receiver.answer(respond(401, 'invalid token'));
+    const { checkId } = await downAlert();
+    await h.dispatcher.runOnce(DOWN_AT);
+
+    await ping(h, checkId); // down -> up: would be an 'up' alert
+    const other = await createCheck(h);
+    await ping(h, other);
+    await h.scheduler.sweep(h.clock.now() + 90 * SECOND); // other goes down
+
+    expect(await h.store.listNotifications(checkId, 10)).toHaveLength(1);
+    expect(await h.store.listNotifications(other, 10)).toEqual([]);
+    expect((await h.store.listFlips(other, { limit: 10 })).map((f) => f.to)).toContain('down');
+  });
+
+  it("marks a deleted channel's pending alert failed instead of retrying it forever", async () => {
+    const { checkId } = await downAlert();
+    expect((await h.api('DELETE', `/channels/${channelId}`)).status).toBe(204);
+    expect(await h.dispatcher.runOnce(DOWN_AT)).toBe(1);
+    expect(await row(checkId)).toMatchObject({ status: 'failed', lastError: 'the channel was deleted' });
+    expect(await h.dispatcher.runOnce(DOWN_AT + 7 * 24 * HOUR)).toBe(0);
+    expect(receiver.requests).toEqual([]);
+  });
+});
+
+describe('crashes and shutdown', () => {
+  it('delivers a row claimed by a dispatcher that died, exactly once, after a restart', async () => {
+    const { checkId } = await downAlert();
+    // the dead process claimed it with a lease and never finished
+    expect(await h.store.claimNotifications(DOWN_AT, DOWN_AT + MINUTE, 10)).toHaveLength(1);
+
+    const restarted = dispatcher();
+    const delivered = nextEvent<DeliveryEvent>(restarted, 'delivery');
+    await restarted.start();
+    expect((await delivered).status).toBe('delivered');
+    await restarted.stop();
+
+    expect(await row(checkId)).toMatchObject({ status: 'delivered', leaseUntil: null });
+    expect(await dispatcher().runOnce(DOWN_AT + HOUR)).toBe(0);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('finishes and records a delivery in flight before stop() returns', async () => {
+    receiver.answer(
+      (_req, res) =>
+        new Promise<void>((resolve) =>
+          setTimeout(() => {
+            res.end('ok');
+            resolve();
+          }, 200),
+        ),
+    );
+    await h.dispatcher.start();
+    const arrived = receiver.nextRequest();
+    const { checkId, row: queued } = await downAlert();
+    await arrived; // the receiver is now holding the request
+
+    await h.dispatcher.stop();
+
+    expect(await row(checkId)).toMatchObject({ status: 'delivered', leaseUntil: null });
+    expect(await h.store.listAttempts(queued.id)).toMatchObject([{ outcome: 'delivered' }]);
+  });
+
+  it('keeps running after a failed claim, even with nobody listening for errors', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
+    const store = await openSqliteStore(join(dir, 'vigil.db'));
+    const logs = logCapture();
+    const clock = new ManualClock(T0);
+    const watched = watchSleeps(clock);
+    const d = new Dispatcher(store, {
+      clock: watched,
+      http: createHttpClient({ allowPrivateAddresses: true }),
+      logger: pino({ level: 'error' }, logs),
+    });
+    try {
+      const parked = watched.nextSleep();
+      await d.start();
+      await parked;
+      await store.close(); // the database goes away under the running loop
+
+      const failed = logs.next('dispatch failed; retrying in 1 s');
+      d.nudge();
+      await failed;
+      const failedAgain = logs.next('dispatch failed; retrying in 1 s');
+      clock.advance(SECOND);
+      await failedAgain;
+    } finally {
+      await d.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
