@@ -292,7 +292,7 @@ export class SqliteTx implements Tx {
     return this.#all(
       `UPDATE notifications SET lease_until = ?, attempts = attempts + 1
        WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
-                    AND (lease_until IS NULL OR lease_until < ?) ORDER BY next_attempt_at LIMIT ?)
+                    AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?)
        RETURNING *`,
       leaseUntil,
       now,
