@@ -1,14 +1,16 @@
 // The Node home: wires config, store, ingest, scheduler, dispatcher and the HTTP app
 // together, and takes them apart again in order on shutdown.
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config.ts';
 import { createApp } from './http/app.ts';
 import type { Committed } from './ingest/commit-transition.ts';
 import { Ingestor } from './ingest/ingest.ts';
+import { fastPingListener } from './node/fast-ping.ts';
 import { createHttpClient } from './notifiers/http.ts';
 import { bootstrap } from './projects/keys.ts';
 import { type Clock, systemClock } from './scheduler/clock.ts';
@@ -97,11 +99,25 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const pruner = new Pruner(store, { clock, logger });
   pruner.start();
 
-  let server: ServerType;
+  const honoListener = getRequestListener(app.fetch);
+  const fastPing = fastPingListener({
+    ingestor,
+    now: () => clock.now(),
+    pingBodyLimit: config.pingBodyLimit,
+    trustProxy: config.trustProxy,
+    onError: (err) => logger.error({ err }, 'ping failed'),
+  });
+  const server = createServer((req, res) => {
+    if (req.url?.startsWith('/ping/')) void fastPing(req, res);
+    else void honoListener(req, res);
+  });
   try {
-    server = await new Promise<ServerType>((resolve, reject) => {
-      const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-      s.once('error', reject);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
   } catch (err) {
     // e.g. the port is in use: stop the loops started above, or their timers keep the process alive
@@ -112,10 +128,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     throw err;
   }
   // Slow or idle clients must not hold sockets forever.
-  const nodeServer = server as import('node:http').Server;
-  nodeServer.headersTimeout = 10_000;
-  nodeServer.requestTimeout = 30_000;
-  nodeServer.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  server.keepAliveTimeout = 5_000;
 
   // Printed only once listening works, so the one-time key is not lost in a failed start's output.
   if (first) {
@@ -142,7 +157,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
       closing ??= (async () => {
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
-          nodeServer.closeIdleConnections?.();
+          server.closeIdleConnections();
         });
         await ingestor.drain();
         await pruner.stop();

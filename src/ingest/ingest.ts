@@ -3,7 +3,7 @@
 // one commit per batch instead of one per ping is what makes durable pings fast.
 import { transition } from '../core/status.ts';
 import type { PingKind } from '../core/types.ts';
-import type { Check, Store, Tx } from '../store/store.ts';
+import { type Check, type Store, SyncError, type Tx } from '../store/store.ts';
 import { type CommitContext, type Committed, commitTransition } from './commit-transition.ts';
 import { defaultCheckConfig, newCheck } from './new-check.ts';
 
@@ -45,40 +45,46 @@ interface Pending {
 
 export class Ingestor {
   private queue: Pending[] = [];
-  private flushing = false;
+  private scheduled = false;
+  private readonly inFlight = new Set<Promise<void>>();
   private readonly maxBatch: number;
 
   constructor(
     private readonly store: Store,
     private readonly options: IngestOptions,
   ) {
-    this.maxBatch = options.maxBatch ?? 256;
+    this.maxBatch = options.maxBatch ?? 512;
   }
 
   submit(req: PingRequest): Promise<PingOutcome> {
     return new Promise((resolve, reject) => {
       this.queue.push({ req, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
+      if (!this.scheduled) {
+        this.scheduled = true;
         // Let the other requests that are already readable join this batch.
-        setImmediate(() => void this.flush());
+        setImmediate(() => this.flush());
       }
     });
   }
 
   /** Resolves once everything submitted so far is committed. */
   async drain(): Promise<void> {
-    while (this.flushing) await new Promise((r) => setImmediate(r));
+    while (this.scheduled || this.inFlight.size > 0) {
+      await Promise.all(this.inFlight);
+      if (this.scheduled) await new Promise((r) => setImmediate(r));
+    }
   }
 
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length > 0) {
-        const batch = this.queue.splice(0, this.maxBatch);
-        await this.commitBatch(batch);
-      }
-    } finally {
-      this.flushing = false;
+  /**
+   * Starts committing what has queued up, without waiting for the previous batch's disk
+   * sync: the store's lock orders the transactions, and their syncs overlap.
+   */
+  private flush(): void {
+    this.scheduled = false;
+    while (this.queue.length > 0) {
+      const done = this.commitBatch(this.queue.splice(0, this.maxBatch));
+      this.inFlight.add(done);
+      void done.finally(() => this.inFlight.delete(done));
     }
   }
 
@@ -92,7 +98,12 @@ export class Ingestor {
       });
       for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
       this.announce(committed);
-    } catch {
+    } catch (err) {
+      // Committed but not confirmed on disk: retrying would store the pings twice.
+      if (err instanceof SyncError) {
+        for (const p of batch) p.reject(err);
+        return;
+      }
       // One bad ping must not fail its neighbours: retry each on its own.
       for (const p of batch) {
         const mine: Committed[] = [];

@@ -83,7 +83,12 @@ export class DeadlineScheduler extends EventEmitter<{
         await this.alarm.sleepUntil(clock.now() + 1000); // the alarm, so stop() need not wait
         continue;
       }
-      if (due >= batchSize) continue; // more are due: drain before sleeping
+      if (due >= batchSize) {
+        // More are due: drain before sleeping, but let waiting pings and requests in between
+        // batches (the store is synchronous underneath, so nothing else runs during one).
+        await yieldToEventLoop();
+        continue;
+      }
       const earliest = await this.store.earliestDeadline().catch(() => null);
       const cap = now + (this.options.maxSleepMs ?? 1000);
       await this.alarm.sleepUntil(earliest === null ? cap : Math.min(earliest, cap));
@@ -183,6 +188,8 @@ export class DeadlineScheduler extends EventEmitter<{
     this.emit('recovered', moved);
   }
 }
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function graceMs(c: Check): number {
   return Math.max(1000, c.schedule.kind === 'none' ? 0 : c.schedule.grace * 1000);

@@ -218,3 +218,6 @@ export interface Store extends Tx {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** The transaction committed, but the disk did not confirm it: do not retry it blindly. */
+export class SyncError extends Error {}

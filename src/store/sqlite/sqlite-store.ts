@@ -7,6 +7,7 @@ import { sqliteDialect } from '../migrations/dialect.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Store } from '../store.ts';
 import { SqliteTx } from './sqlite-tx.ts';
+import { WalSync } from './wal-sync.ts';
 
 /**
  * SQLite through better-sqlite3, which is synchronous. One connection serves the whole
@@ -18,8 +19,8 @@ export async function openSqliteStore(path: string): Promise<Store> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
-  // FULL: a commit is on disk before we answer the ping that caused it.
-  db.pragma('synchronous = FULL');
+  // NORMAL: COMMIT does not wait for the disk; WalSync does, off the event loop (see there).
+  db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   await migrate(db);
@@ -33,7 +34,11 @@ export async function openSqliteStore(path: string): Promise<Store> {
     }
     return s;
   };
-  const tx = new SqliteTx(prepare);
+  const wal = new WalSync(path === ':memory:' ? null : `${path}-wal`);
+  // An autocommit write is committed when it returns; inside a transaction, at COMMIT.
+  const tx = new SqliteTx(prepare, () => {
+    if (!db.inTransaction) wal.noteCommit();
+  });
 
   let tail: Promise<unknown> = Promise.resolve();
   let held = 0;
@@ -47,26 +52,40 @@ export async function openSqliteStore(path: string): Promise<Store> {
     return run;
   }
 
+  /** Runs `fn` under the lock when a transaction holds it; waits for the disk if `fn` wrote. */
+  async function exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const before = wal.commits;
+    const result = await (held === 0 ? fn() : withLock(fn));
+    if (wal.commits !== before) await wal.sync();
+    return result;
+  }
+
   return {
-    ...lockedTx(tx, (fn) => (held === 0 ? fn() : withLock(fn))),
+    ...lockedTx(tx, exclusive),
     engine: 'sqlite',
-    transaction: (fn) =>
-      withLock(async () => {
+    transaction: async (fn) => {
+      const result = await withLock(async () => {
         db.exec('BEGIN IMMEDIATE');
         try {
           const result = await fn(tx);
           db.exec('COMMIT');
+          wal.noteCommit();
           return result;
         } catch (err) {
           if (db.inTransaction) db.exec('ROLLBACK');
           throw err;
         }
-      }),
+      });
+      // The lock is free again: the next transaction runs while this one reaches the disk.
+      await wal.sync();
+      return result;
+    },
     ping: async () => {
       prepare('SELECT 1').get();
     },
     close: () =>
       withLock(async () => {
+        await wal.close();
         db.close();
       }),
   };

@@ -29,7 +29,11 @@ export type Prepare = (sql: string) => Database.Statement;
  * underneath; they are async only to share the Store interface with PostgreSQL.
  */
 export class SqliteTx implements Tx {
-  constructor(private readonly prepare: Prepare) {}
+  constructor(
+    private readonly prepare: Prepare,
+    /** told after every write statement */
+    private readonly onWrite: () => void = () => {},
+  ) {}
 
   #all(sql: string, ...params: unknown[]): Row[] {
     return this.prepare(sql).all(...params) as Row[];
@@ -38,7 +42,9 @@ export class SqliteTx implements Tx {
     return this.prepare(sql).get(...params) as Row | undefined;
   }
   #run(sql: string, ...params: unknown[]): Database.RunResult {
-    return this.prepare(sql).run(...params);
+    const result = this.prepare(sql).run(...params);
+    this.onWrite();
+    return result;
   }
 
   async insertProject(p: Parameters<Tx['insertProject']>[0]) {
@@ -289,7 +295,7 @@ export class SqliteTx implements Tx {
   }
   async claimNotifications(now: number, leaseUntil: number, limit: number) {
     // One node owns the file, so the lease is only about crashes: a restart drops every lease.
-    return this.#all(
+    const rows = this.#all(
       `UPDATE notifications SET lease_until = ?, attempts = attempts + 1
        WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
                     AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?)
@@ -299,6 +305,8 @@ export class SqliteTx implements Tx {
       now,
       limit,
     ).map(toNotification);
+    this.onWrite();
+    return rows;
   }
   async earliestNotificationDue() {
     const r = this.#one(

@@ -1,0 +1,129 @@
+// The ping protocol, wire-compatible with Healthchecks.io:
+//   /ping/<uuid>[/start|/fail|/log|/<0-255>]
+//   /ping/<ping-key>/<slug>[/start|/fail|/log|/<0-255>]   (?create=1 creates an unknown slug)
+// Answers are plain text ("OK", "Created", "not found") as existing clients expect.
+// Runtime-neutral: the Hono route and the Node fast path both translate to and from these
+// plain values.
+import { SLUG_PATTERN } from '../core/slug.ts';
+import type { PingKind } from '../core/types.ts';
+import type { Ingestor, PingRequest } from '../ingest/ingest.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PING_KEY = /^[A-Za-z0-9_-]{8,64}$/;
+/** Past the stored part, a body is read and dropped up to this much, then cut off. */
+export const MAX_DISCARD = 10 * 1024 * 1024;
+
+export interface PingHttpRequest {
+  method: string;
+  /** the path after `/ping/`, still %-encoded */
+  path: string;
+  query: (name: string) => string | null;
+  header: (name: string) => string | null;
+  /** the TCP peer */
+  peer: string | null;
+  /** reads at most `limit` bytes of the body; the rest is read and dropped */
+  readBody: (limit: number) => Promise<{ body: string | null; truncated: boolean }>;
+}
+
+export interface PingHttpResponse {
+  status: 200 | 201 | 204 | 400 | 404 | 405;
+  text: string;
+  headers: Record<string, string>;
+}
+
+export interface PingDeps {
+  ingestor: Ingestor;
+  now: () => number;
+  pingBodyLimit: number;
+  trustProxy: boolean;
+  /** told about errors that became a 500 */
+  onError?: (err: unknown) => void;
+}
+
+type Action = { kind: PingKind; exitStatus?: number };
+
+/** CORS is open on pings: browsers and edge functions ping too. */
+const CORS = { 'Access-Control-Allow-Origin': '*' };
+const PREFLIGHT = {
+  ...CORS,
+  'Access-Control-Allow-Methods': 'GET, POST, HEAD, OPTIONS',
+  'Access-Control-Allow-Headers': 'Content-Type, User-Agent',
+  'Access-Control-Max-Age': '86400',
+};
+
+function answer(
+  status: PingHttpResponse['status'],
+  text: string,
+  extra: Record<string, string> = {},
+): PingHttpResponse {
+  return { status, text, headers: { ...CORS, ...extra } };
+}
+
+function parseAction(segment: string): Action | 'invalid' | null {
+  if (segment === 'start' || segment === 'fail' || segment === 'log') return { kind: segment };
+  if (/^\d+$/.test(segment)) {
+    const code = Number(segment);
+    return code <= 255 ? { kind: 'exit', exitStatus: code } : 'invalid';
+  }
+  return null;
+}
+
+function decodeSegments(path: string): string[] | null {
+  try {
+    return path.split('/').filter(Boolean).map(decodeURIComponent);
+  } catch {
+    return null; // malformed %-escapes
+  }
+}
+
+export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<PingHttpResponse> {
+  const { method } = req;
+  if (method === 'OPTIONS') return { status: 204, text: '', headers: PREFLIGHT };
+  if (method !== 'GET' && method !== 'POST' && method !== 'HEAD') {
+    return answer(405, 'method not allowed: use GET, POST or HEAD', { Allow: 'GET, POST, HEAD' });
+  }
+  const segments = decodeSegments(req.path);
+  if (!segments || segments.length === 0) return answer(404, 'not found');
+
+  const last = segments.length > 1 ? parseAction(segments.at(-1)!) : null;
+  if (last === 'invalid') return answer(400, 'invalid exit status: use 0-255');
+  if (last) segments.pop();
+
+  let target: PingRequest['target'];
+  if (segments.length === 1 && UUID.test(segments[0]!)) {
+    target = { checkId: segments[0]!.toLowerCase() };
+  } else if (segments.length >= 2 && PING_KEY.test(segments[0]!)) {
+    const create = req.query('create') === '1';
+    const slug = segments.slice(1).join('/');
+    if (!SLUG_PATTERN.test(slug)) {
+      return create
+        ? answer(400, 'invalid slug: use lowercase letters, digits, - _ . /')
+        : answer(404, 'not found');
+    }
+    target = { pingKey: segments[0]!, slug, create };
+  } else {
+    return answer(404, 'not found');
+  }
+
+  const rid = req.query('rid');
+  if (rid !== null && !UUID.test(rid)) return answer(400, 'invalid rid: use a UUID');
+
+  const { body, truncated } =
+    method === 'POST' ? await req.readBody(deps.pingBodyLimit) : { body: null, truncated: false };
+  const forwarded = deps.trustProxy ? req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  const outcome = await deps.ingestor.submit({
+    target,
+    ...(last ?? { kind: 'success' }),
+    runId: rid?.toLowerCase() ?? null,
+    method,
+    source: forwarded ? forwarded.slice(0, 64) : req.peer,
+    userAgent: req.header('user-agent')?.slice(0, 200) ?? null,
+    body,
+    truncated,
+    at: deps.now(),
+  });
+  const limit = { 'Ping-Body-Limit': String(deps.pingBodyLimit) };
+  if (outcome.result === 'not-found') return answer(404, 'not found', limit);
+  if (outcome.result === 'ok' && outcome.created) return answer(201, 'Created', limit);
+  return answer(200, 'OK', limit);
+}
