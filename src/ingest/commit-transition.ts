@@ -65,7 +65,7 @@ export async function commitTransition(
     rev: check.rev + 1,
     updatedAt: now,
   };
-  if (!(await tx.updateCheck(next, check.rev)))
+  if (!(await tx.updateCheckState(next, check.rev)))
     throw new ConflictError(`check ${check.id} changed concurrently`);
   if (!t.flip) return { check: next, flipId: null, queued: 0 };
 

@@ -25,31 +25,6 @@ export const toApiKey = (r: Row): ApiKey => ({
   createdAt: num(r.created_at),
 });
 
-export const toCheck = (r: Row): Check => ({
-  id: String(r.id),
-  projectId: String(r.project_id),
-  name: String(r.name),
-  slug: String(r.slug),
-  description: String(r.description),
-  tags: JSON.parse(String(r.tags)),
-  schedule: JSON.parse(String(r.schedule)),
-  maxRuntime: numOrNull(r.max_runtime),
-  failureThreshold: num(r.failure_threshold),
-  severity: r.severity as Check['severity'],
-  manualResume: num(r.manual_resume) === 1,
-  methods: r.methods as Check['methods'],
-  status: r.status as Check['status'],
-  failureCount: num(r.failure_count),
-  lastPingAt: numOrNull(r.last_ping_at),
-  openRuns: JSON.parse(String(r.open_runs)),
-  nextDeadline: numOrNull(r.next_deadline),
-  statusChangedAt: num(r.status_changed_at),
-  pingSeq: num(r.ping_seq),
-  rev: num(r.rev),
-  createdAt: num(r.created_at),
-  updatedAt: num(r.updated_at),
-});
-
 /** Column values in the order of CHECK_COLUMNS. */
 export const CHECK_COLUMNS = [
   'id',
@@ -98,6 +73,59 @@ export const checkValues = (c: Check): unknown[] => [
   c.pingSeq,
   c.rev,
   c.createdAt,
+  c.updatedAt,
+];
+
+/** A check from its column values in CHECK_COLUMNS order (a raw row: no per-row key lookups). */
+export function checkFromValues(v: unknown[]): Check {
+  return {
+    id: String(v[0]),
+    projectId: String(v[1]),
+    name: String(v[2]),
+    slug: String(v[3]),
+    description: String(v[4]),
+    tags: JSON.parse(String(v[5])),
+    schedule: JSON.parse(String(v[6])),
+    maxRuntime: numOrNull(v[7]),
+    failureThreshold: num(v[8]),
+    severity: v[9] as Check['severity'],
+    manualResume: num(v[10]) === 1,
+    methods: v[11] as Check['methods'],
+    status: v[12] as Check['status'],
+    failureCount: num(v[13]),
+    lastPingAt: numOrNull(v[14]),
+    openRuns: JSON.parse(String(v[15])),
+    nextDeadline: numOrNull(v[16]),
+    statusChangedAt: num(v[17]),
+    pingSeq: num(v[18]),
+    rev: num(v[19]),
+    createdAt: num(v[20]),
+    updatedAt: num(v[21]),
+  };
+}
+
+/** The columns a state change writes: what the state machine and ingest move. */
+export const CHECK_STATE_COLUMNS = [
+  'status',
+  'failure_count',
+  'last_ping_at',
+  'open_runs',
+  'next_deadline',
+  'status_changed_at',
+  'ping_seq',
+  'rev',
+  'updated_at',
+] as const;
+
+export const checkStateValues = (c: Check): unknown[] => [
+  c.status,
+  c.failureCount,
+  c.lastPingAt,
+  JSON.stringify(c.openRuns),
+  c.nextDeadline,
+  c.statusChangedAt,
+  c.pingSeq,
+  c.rev,
   c.updatedAt,
 ];
 

@@ -166,6 +166,11 @@ export interface Tx {
   ): Promise<{ checks: Check[]; next: string | null }>;
   /** writes the whole row if its rev is still `expectedRev`; returns false if someone else wrote first */
   updateCheck(c: Check, expectedRev: number): Promise<boolean>;
+  /**
+   * Like updateCheck, but writes only what state changes move (status, counters, times,
+   * open runs, deadline, ping_seq, rev): the hot path of every ping and flip.
+   */
+  updateCheckState(c: Check, expectedRev: number): Promise<boolean>;
   deleteCheck(id: string): Promise<boolean>;
   /** checks whose deadline passed, earliest first */
   dueChecks(now: number, limit: number): Promise<Check[]>;
