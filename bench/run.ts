@@ -1,0 +1,105 @@
+// Runs the benchmarks and prints the results as markdown on stdout (progress goes to stderr).
+//   npm run bench                 both
+//   npm run bench -- ingest       one of them (ingest | detection)
+//   npm run bench -- ingest --duration 5 --rounds 1 --connections 50
+// The raw results are also saved as JSON in the temp dir (outside the repo, which biome checks).
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { type DetectionResult, detectionMarkdown, detectionProblems, runDetection } from './detection.ts';
+import { INGEST_DEFAULTS, type IngestResult, ingestMarkdown, ingestProblems, runIngest } from './ingest.ts';
+import { fmt, machineLine, ratio, table } from './report.ts';
+
+const BENCHMARKS = ['ingest', 'detection'] as const;
+type Benchmark = (typeof BENCHMARKS)[number];
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string' },
+    rounds: { type: 'string' },
+  },
+});
+
+const unknown = positionals.filter((p) => !(BENCHMARKS as readonly string[]).includes(p));
+if (unknown.length > 0) {
+  console.error(
+    `unknown benchmark ${unknown.join(', ')}: use ${BENCHMARKS.join(' or ')} (or nothing for both)`,
+  );
+  process.exit(2);
+}
+const selected: Benchmark[] = positionals.length > 0 ? (positionals as Benchmark[]) : [...BENCHMARKS];
+const positive = (v: string | undefined, fallback: number, name: string) => {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${v}`);
+  return n;
+};
+const ingestOptions = {
+  durationS: positive(values.duration, INGEST_DEFAULTS.durationS, 'duration'),
+  warmupS: positive(values.warmup, INGEST_DEFAULTS.warmupS, 'warmup'),
+  connections: positive(values.connections, INGEST_DEFAULTS.connections, 'connections'),
+  rounds: positive(values.rounds, INGEST_DEFAULTS.rounds, 'rounds'),
+};
+
+const startedAt = new Date();
+const machine = machineLine();
+let ingest: IngestResult | null = null;
+let detection: DetectionResult | null = null;
+if (selected.includes('ingest')) ingest = await runIngest(ingestOptions);
+if (selected.includes('detection')) detection = await runDetection();
+
+const summary: string[][] = [];
+if (ingest) {
+  for (const [i, { raw, vigil }] of ingest.rounds.entries()) {
+    summary.push([
+      `ingest, round ${i + 1}: req/s`,
+      fmt(vigil.rps),
+      `raw node:http ${fmt(raw.rps)}`,
+      `${ratio(vigil.rps, raw.rps)} (aim ≥ 0.60)`,
+    ]);
+    summary.push([
+      `ingest, round ${i + 1}: p99 latency`,
+      `${fmt(vigil.p99)} ms`,
+      `raw node:http ${fmt(raw.p99)} ms`,
+      ratio(vigil.p99, raw.p99),
+    ]);
+  }
+}
+if (detection) {
+  const { p50, p99, max } = detection.latencyMs;
+  summary.push([
+    'detection: deadline → notification claimed',
+    `p50 ${fmt(p50)} ms · p99 ${fmt(p99)} ms · max ${fmt(max)} ms`,
+    `empty sweep ${fmt(detection.emptySweepUs, 1)} µs`,
+    `p99 ${p99 <= 1000 ? '≤' : '>'} 1 s target`,
+  ]);
+}
+
+const args = process.argv.slice(2);
+const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
+const out = [
+  `## Results of ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+  '',
+  `Command: \`${command}\`  `,
+  `Machine: ${machine}`,
+  '',
+  table(['benchmark', 'vigil', 'baseline (same run)', 'ratio / target'], summary),
+  '',
+  ...(ingest ? [ingestMarkdown(ingest), ''] : []),
+  ...(detection ? [detectionMarkdown(detection), ''] : []),
+].join('\n');
+process.stdout.write(`${out}\n`);
+
+const file = join(tmpdir(), `vigil-bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+writeFileSync(file, `${JSON.stringify({ startedAt, command, machine, ingest, detection }, null, 2)}\n`);
+console.error(`[bench] raw results saved to ${file}`);
+
+const problems = [
+  ...(ingest ? ingestProblems(ingest) : []),
+  ...(detection ? detectionProblems(detection) : []),
+];
+if (problems.length > 0) process.exitCode = 1;

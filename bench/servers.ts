@@ -1,0 +1,170 @@
+// The servers the ingest benchmark loads, each started as a child process of its own and
+// stopped by its PID. Children still alive when the benchmark exits are killed with it.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 10_000;
+
+const alive = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of alive) child.kill('SIGKILL');
+});
+
+export interface RunningServer {
+  name: string;
+  pid: number;
+  url: string;
+  /** everything the child printed, for error messages */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/** Progress goes to stderr; stdout carries only the results. */
+export function note(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+/** Compiles src/ to dist/ so vigil runs as it does in production, not through tsx. */
+export function buildVigil(): void {
+  note('building dist/ (tsc -p tsconfig.build.json)');
+  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  if (r.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed with status ${r.status}`);
+}
+
+function launch(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess & { output(): string } {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  alive.add(child);
+  child.once('exit', () => alive.delete(child));
+  let output = '';
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString('utf8')).slice(-20_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  if (child.pid === undefined) throw new Error(`could not start ${name}`);
+  return Object.assign(child, { output: () => output });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Resolves with the first match of `pattern` in the child's stdout, or fails on exit/timeout. */
+function waitForOutput(
+  child: ChildProcess & { output(): string },
+  name: string,
+  pattern: RegExp,
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(
+      () =>
+        done(new Error(`${name} printed no ${pattern} within ${START_TIMEOUT_MS} ms:\n${child.output()}`)),
+      START_TIMEOUT_MS,
+    );
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString('utf8');
+      const m = pattern.exec(seen);
+      if (m) done(null, m);
+    };
+    const onExit = (code: number | null) =>
+      done(new Error(`${name} exited (code ${code}) before it was ready:\n${child.output()}`));
+    function done(err: Error | null, m?: RegExpExecArray) {
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.off('exit', onExit);
+      if (err) reject(err);
+      else resolve(m!);
+    }
+    child.stdout?.on('data', onData);
+    child.once('exit', onExit);
+  });
+}
+
+export async function startRawServer(): Promise<RunningServer> {
+  const child = launch('raw server', ['--import', 'tsx', join(ROOT, 'bench/raw-server.ts')], process.env);
+  try {
+    const m = await waitForOutput(child, 'raw server', /listening (\d+)/);
+    return {
+      name: 'raw node:http',
+      pid: child.pid!,
+      url: `http://127.0.0.1:${m[1]}`,
+      output: child.output,
+      stop: () => stopChild(child),
+    };
+  } catch (err) {
+    await stopChild(child);
+    throw err;
+  }
+}
+
+export interface RunningVigil extends RunningServer {
+  apiKey: string;
+  dbPath: string;
+}
+
+/** Starts the compiled vigil (`node bin/vigil.js serve`) on a fresh database in a temp dir. */
+export async function startVigil(): Promise<RunningVigil> {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
+  const dbPath = join(dir, 'vigil.db');
+  const port = await freePort();
+  const child = launch('vigil', [join(ROOT, 'bin/vigil.js'), 'serve'], {
+    ...process.env,
+    VIGIL_DATABASE_URL: `sqlite:${dbPath}`,
+    VIGIL_PORT: String(port),
+    VIGIL_HOST: '127.0.0.1',
+    VIGIL_LOG_LEVEL: 'warn',
+  });
+  const stop = async () => {
+    await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const m = await waitForOutput(child, 'vigil', /API key \(read-write, shown once\): (vgl_\S+)/);
+    const url = `http://127.0.0.1:${port}`;
+    await waitForHealthy(url, child);
+    return { name: 'vigil', pid: child.pid!, url, apiKey: m[1]!, dbPath, output: child.output, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+async function waitForHealthy(url: string, child: ChildProcess & { output(): string }): Promise<void> {
+  const until = Date.now() + START_TIMEOUT_MS;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`vigil exited (code ${child.exitCode}):\n${child.output()}`);
+    const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(1000) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(
+    `vigil did not answer GET /healthz with 200 within ${START_TIMEOUT_MS} ms:\n${child.output()}`,
+  );
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
