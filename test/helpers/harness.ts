@@ -38,7 +38,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(options: { pingBodyLimit?: number; retention?: number } = {}): Promise<Harness> {
+export async function createHarness(
+  options: { pingBodyLimit?: number; retention?: number } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
   const store = await openSqliteStore(join(dir, 'vigil.db'));
   const clock = new ManualClock(T0);
