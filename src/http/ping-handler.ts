@@ -11,7 +11,42 @@ import type { Ingestor, PingRequest } from '../ingest/ingest.ts';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PING_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 /** Past the stored part, a body is read and dropped up to this much, then cut off. */
-export const MAX_DISCARD = 10 * 1024 * 1024;
+const MAX_DISCARD = 10 * 1024 * 1024;
+
+/**
+ * Keeps the first `limit` bytes of a body as it streams in and counts the rest, so a large
+ * body is never buffered whole. Both the web-stream and the node:http readers feed it.
+ */
+export class CappedBody {
+  private readonly chunks: Uint8Array[] = [];
+  private kept = 0;
+  private seen = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** Returns false once the body is past what we are willing to read: stop reading. */
+  push(chunk: Uint8Array): boolean {
+    this.seen += chunk.byteLength;
+    if (this.kept < this.limit) {
+      const part =
+        chunk.byteLength > this.limit - this.kept ? chunk.subarray(0, this.limit - this.kept) : chunk;
+      this.chunks.push(part);
+      this.kept += part.byteLength;
+    }
+    return this.seen <= this.limit + MAX_DISCARD;
+  }
+
+  result(): { body: string | null; truncated: boolean } {
+    if (this.seen === 0) return { body: null, truncated: false };
+    const bytes = new Uint8Array(this.kept);
+    let offset = 0;
+    for (const chunk of this.chunks) {
+      bytes.set(chunk, offset);
+      offset += chunk.byteLength;
+    }
+    return { body: new TextDecoder().decode(bytes), truncated: this.seen > this.kept };
+  }
+}
 
 export interface PingHttpRequest {
   method: string;

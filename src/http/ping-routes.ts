@@ -2,37 +2,22 @@
 // server.ts answers /ping/* before Hono with the same handler (src/node/fast-ping.ts).
 import { Hono } from 'hono';
 import type { AppDeps } from './deps.ts';
-import { handlePing, MAX_DISCARD } from './ping-handler.ts';
+import { CappedBody, handlePing } from './ping-handler.ts';
 
 /** Reads at most `limit` bytes of a web body while streaming; the rest is read and dropped. */
 async function readCapped(req: Request, limit: number): Promise<{ body: string | null; truncated: boolean }> {
-  if (!req.body) return { body: null, truncated: false };
+  const capped = new CappedBody(limit);
+  if (!req.body) return capped.result();
   const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let kept = 0;
-  let seen = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    seen += value.byteLength;
-    if (kept < limit) {
-      const part = value.byteLength > limit - kept ? value.subarray(0, limit - kept) : value;
-      chunks.push(part);
-      kept += part.byteLength;
-    }
-    if (seen > limit + MAX_DISCARD) {
+    if (!capped.push(value)) {
       await reader.cancel();
       break;
     }
   }
-  if (seen === 0) return { body: null, truncated: false };
-  const bytes = new Uint8Array(kept);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return { body: new TextDecoder().decode(bytes), truncated: seen > kept };
+  return capped.result();
 }
 
 export function pingRoutes(deps: AppDeps): Hono {

@@ -3,7 +3,7 @@
 import { channelsFor } from '../core/routing.ts';
 import { describeSchedule } from '../core/schedule.ts';
 import { eventForFlip } from '../core/status.ts';
-import type { EventKind, Transition } from '../core/types.ts';
+import type { CheckState, EventKind, Transition } from '../core/types.ts';
 import type { AlertPayload } from '../notifiers/notifier.ts';
 import type { Check, Tx } from '../store/store.ts';
 
@@ -25,6 +25,21 @@ export class ConflictError extends Error {}
 
 const BODY_TAIL = 1000;
 
+/** Only the state machine's own fields: its result may carry stale copies of the others. */
+function stateFields(s: CheckState): CheckState {
+  return {
+    status: s.status,
+    schedule: s.schedule,
+    maxRuntime: s.maxRuntime,
+    failureThreshold: s.failureThreshold,
+    manualResume: s.manualResume,
+    lastPingAt: s.lastPingAt,
+    failureCount: s.failureCount,
+    openRuns: s.openRuns,
+    nextDeadline: s.nextDeadline,
+  };
+}
+
 export function pingUrl(baseUrl: string, checkId: string): string {
   return `${baseUrl}/ping/${checkId}`;
 }
@@ -36,31 +51,9 @@ export async function commitTransition(
   now: number,
   ctx: CommitContext,
 ): Promise<Committed> {
-  // Only the state machine's own fields: its result may carry stale copies of the others.
-  const {
-    status,
-    schedule,
-    maxRuntime,
-    failureThreshold,
-    manualResume,
-    lastPingAt,
-    failureCount,
-    openRuns,
-    nextDeadline,
-  } = t.state;
   const next: Check = {
     ...check,
-    ...{
-      status,
-      schedule,
-      maxRuntime,
-      failureThreshold,
-      manualResume,
-      lastPingAt,
-      failureCount,
-      openRuns,
-      nextDeadline,
-    },
+    ...stateFields(t.state),
     statusChangedAt: t.flip ? now : check.statusChangedAt,
     rev: check.rev + 1,
     updatedAt: now,

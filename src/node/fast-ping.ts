@@ -2,32 +2,20 @@
 // objects: the same handler as the Hono route, at a fraction of the cost per ping
 // (measured in bench/ingest.ts: building the web objects cost more CPU than storing the ping).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { handlePing, MAX_DISCARD, type PingDeps } from '../http/ping-handler.ts';
+import { CappedBody, handlePing, type PingDeps } from '../http/ping-handler.ts';
 
 /** Reads at most `limit` bytes of the body as it streams in; the rest is read and dropped. */
 function readBody(req: IncomingMessage, limit: number): Promise<{ body: string | null; truncated: boolean }> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let kept = 0;
-    let seen = 0;
+    const capped = new CappedBody(limit);
     req.on('data', (chunk: Buffer) => {
-      seen += chunk.length;
-      if (kept < limit) {
-        const part = chunk.length > limit - kept ? chunk.subarray(0, limit - kept) : chunk;
-        chunks.push(part);
-        kept += part.length;
-      }
-      if (seen > limit + MAX_DISCARD) {
+      if (!capped.push(chunk)) {
         req.destroy();
-        resolve(finish());
+        resolve(capped.result());
       }
     });
-    req.on('end', () => resolve(finish()));
+    req.on('end', () => resolve(capped.result()));
     req.on('error', reject);
-    function finish() {
-      if (seen === 0) return { body: null, truncated: false };
-      return { body: Buffer.concat(chunks, kept).toString('utf8'), truncated: seen > kept };
-    }
   });
 }
 
