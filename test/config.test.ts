@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -50,8 +50,12 @@ describe('loadConfig', () => {
 
   it('reads NAME_FILE variants from the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-config-'));
-    writeFileSync(join(dir, 'url'), 'sqlite:/tmp/from-file.db\n');
-    expect(loadConfig({ VIGIL_DATABASE_URL_FILE: join(dir, 'url') }).sqlitePath).toBe('/tmp/from-file.db');
+    try {
+      writeFileSync(join(dir, 'url'), 'sqlite:/tmp/from-file.db\n');
+      expect(loadConfig({ VIGIL_DATABASE_URL_FILE: join(dir, 'url') }).sqlitePath).toBe('/tmp/from-file.db');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses both NAME and NAME_FILE, and a missing file', () => {
