@@ -42,12 +42,15 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
       description:
         'Checks, channels and their history. Authenticate with "X-Api-Key: <key>" or "Authorization: Bearer <key>".',
     },
+    servers: [{ url: `${deps.config.baseUrl}/api/v1` }],
+    security: [{ apiKey: [] }, { bearer: [] }],
   });
   api.openAPIRegistry.registerComponent('securitySchemes', 'apiKey', {
     type: 'apiKey',
     in: 'header',
     name: 'X-Api-Key',
   });
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
   api.use(
     '*',
     bodyLimit({
