@@ -11,5 +11,9 @@ export function slugify(name: string): string {
   return slug || 'check';
 }
 
-/** Slugs: lowercase letters, digits, '-', '_', '.' and '/', 1 to 100 characters, starting with a letter or digit. */
-export const SLUG_PATTERN = /^[a-z0-9][a-z0-9_./-]{0,99}$/;
+/**
+ * Slugs: 1 to 100 characters; '/'-separated segments of lowercase letters, digits, '-', '_'
+ * and '.', each starting with a letter or digit (so no empty, '.' or '..' segments and no
+ * trailing '/': every slug is reachable as a ping URL).
+ */
+export const SLUG_PATTERN = /^(?=.{1,100}$)[a-z0-9][a-z0-9_.-]*(?:\/[a-z0-9][a-z0-9_.-]*)*$/;

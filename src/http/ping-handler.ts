@@ -105,10 +105,22 @@ function parseAction(segment: string): Action | 'invalid' | null {
 
 function decodeSegments(path: string): string[] | null {
   try {
-    return path.split('/').filter(Boolean).map(decodeURIComponent);
+    // Empty segments stay (and fail the slug pattern): "a//b" must not quietly become "a/b".
+    const parts = path.split('/');
+    if (parts.at(-1) === '') parts.pop(); // one trailing slash is harmless
+    return parts.map((p) => (p.includes('%') ? decodeURIComponent(p) : p));
   } catch {
     return null; // malformed %-escapes
   }
+}
+
+/**
+ * The client address our proxy saw: the last X-Forwarded-For entry, the one the proxy added
+ * (entries before it are whatever the client sent). Anything but an IP address is ignored.
+ */
+function proxiedClient(header: string | null): string | null {
+  const last = header?.split(',').at(-1)?.trim() ?? '';
+  return /^[0-9a-fA-F:.]{2,45}$/.test(last) ? last : null;
 }
 
 export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<PingHttpResponse> {
@@ -120,19 +132,22 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
   const segments = decodeSegments(req.path);
   if (!segments || segments.length === 0) return answer(404, 'not found');
 
-  const last = segments.length > 1 ? parseAction(segments.at(-1)!) : null;
+  // /ping/<uuid>/<action>, /ping/<key>/<slug>/<action>: the last segment is an action only
+  // when something stands before it (a lone slug such as "log" or "2024" is a slug).
+  const byUuid = UUID.test(segments[0]!);
+  const last = segments.length > (byUuid ? 1 : 2) ? parseAction(segments.at(-1)!) : null;
   if (last === 'invalid') return answer(400, 'invalid exit status: use 0-255');
   if (last) segments.pop();
 
   let target: PingRequest['target'];
-  if (segments.length === 1 && UUID.test(segments[0]!)) {
+  if (byUuid && segments.length === 1) {
     target = { checkId: segments[0]!.toLowerCase() };
-  } else if (segments.length >= 2 && PING_KEY.test(segments[0]!)) {
+  } else if (!byUuid && segments.length >= 2 && PING_KEY.test(segments[0]!)) {
     const create = req.query('create') === '1';
     const slug = segments.slice(1).join('/');
     if (!SLUG_PATTERN.test(slug)) {
       return create
-        ? answer(400, 'invalid slug: use lowercase letters, digits, - _ . /')
+        ? answer(400, 'invalid slug: use lowercase letters, digits, - _ . and / between parts')
         : answer(404, 'not found');
     }
     target = { pingKey: segments[0]!, slug, create };
@@ -145,13 +160,13 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
 
   const { body, truncated } =
     method === 'POST' ? await req.readBody(deps.pingBodyLimit) : { body: null, truncated: false };
-  const forwarded = deps.trustProxy ? req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  const forwarded = deps.trustProxy ? proxiedClient(req.header('x-forwarded-for')) : null;
   const outcome = await deps.ingestor.submit({
     target,
     ...(last ?? { kind: 'success' }),
     runId: rid?.toLowerCase() ?? null,
     method,
-    source: forwarded ? forwarded.slice(0, 64) : req.peer,
+    source: forwarded ?? req.peer,
     userAgent: req.header('user-agent')?.slice(0, 200) ?? null,
     body,
     truncated,

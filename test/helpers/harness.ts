@@ -39,7 +39,7 @@ export interface Harness {
 }
 
 export async function createHarness(
-  options: { pingBodyLimit?: number; retention?: number } = {},
+  options: { pingBodyLimit?: number; retention?: number; trustProxy?: boolean } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
   const store = await openSqliteStore(join(dir, 'vigil.db'));
@@ -64,7 +64,11 @@ export async function createHarness(
     store,
     ingestor,
     http,
-    config: { baseUrl: BASE_URL, pingBodyLimit: options.pingBodyLimit ?? 100 * 1024, trustProxy: false },
+    config: {
+      baseUrl: BASE_URL,
+      pingBodyLimit: options.pingBodyLimit ?? 100 * 1024,
+      trustProxy: options.trustProxy ?? false,
+    },
     now: () => clock.now(),
     newId: randomUUID,
     clientAddress: () => '127.0.0.1',

@@ -175,6 +175,35 @@ describe('default harness', () => {
       await expectText(await ping(`${h.project.pingKey}/Not_Valid?create=1`), 400, /invalid slug/);
     });
 
+    it.each(['log', 'start', 'fail', '42', '2024'])(
+      'reaches a check whose whole slug is "%s"',
+      async (slug) => {
+        expect((await h.api('PUT', `/checks/by-slug/${slug}`, {})).status).toBe(201);
+        await expectText(await ping(`${h.project.pingKey}/${slug}`), 200, 'OK');
+        await expectText(await ping(`${h.project.pingKey}/${slug}/fail`), 200, 'OK');
+        const { checks } = await json<{ checks: CheckView[] }>(await h.api('GET', `/checks?slug=${slug}`));
+        expect(checks[0]!.status).toBe('down');
+      },
+    );
+
+    it('creates a check whose slug is a number with ?create=1', async () => {
+      await expectText(await ping(`${h.project.pingKey}/2024?create=1`), 201, 'Created');
+    });
+
+    it.each(['a//b', 'a/./b', 'a/../b', 'zz/'])(
+      'refuses the slug "%s", which no ping URL could reach',
+      async (slug) => {
+        const res = await h.api('POST', '/checks', { slug });
+        expect(res.status).toBe(400);
+      },
+    );
+
+    it('does not read an empty path segment as nothing', async () => {
+      await h.api('POST', '/checks', { slug: 'a/b' });
+      await expectText(await ping(`${h.project.pingKey}/a//b`), 404, 'not found');
+      await expectText(await ping(`${h.project.pingKey}/a/b`), 200, 'OK');
+    });
+
     it('answers 404 for an unknown ping key, even with ?create=1', async () => {
       await expectText(await ping('unknownpingkey123/backup?create=1'), 404, 'not found');
     });
@@ -247,6 +276,22 @@ describe('default harness', () => {
     it('ignores X-Forwarded-For when the proxy is not trusted', async () => {
       await ping(check.id, { headers: { 'X-Forwarded-For': '203.0.113.7' } });
       expect((await listPings(h, check.id))[0]!.source).toBe('127.0.0.1');
+    });
+
+    it('takes the address the trusted proxy added (the last X-Forwarded-For entry), and only an IP', async () => {
+      const proxied = await createHarness({ trustProxy: true });
+      try {
+        const res = await proxied.api('POST', '/checks', { name: 'behind proxy' });
+        const { id } = (await res.json()) as { id: string };
+        const send = (xff: string) =>
+          proxied.app.request(`/ping/${id}`, { headers: { 'X-Forwarded-For': xff } });
+        await send('198.51.100.1, 203.0.113.9');
+        expect((await listPings(proxied, id))[0]!.source).toBe('203.0.113.9');
+        await send('<script>');
+        expect((await listPings(proxied, id))[0]!.source).toBe('127.0.0.1');
+      } finally {
+        await proxied.close();
+      }
     });
 
     it('numbers the pings and lists them newest first', async () => {
