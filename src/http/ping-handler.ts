@@ -13,6 +13,13 @@ const PING_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 /** Past the stored part, a body is read and dropped up to this much, then cut off. */
 const MAX_DISCARD = 10 * 1024 * 1024;
 
+export interface BodyResult {
+  body: string | null;
+  truncated: boolean;
+  /** past what we read at all: the ping is refused (413), not stored */
+  tooLarge?: boolean;
+}
+
 /**
  * Keeps the first `limit` bytes of a body as it streams in and counts the rest, so a large
  * body is never buffered whole. Both the web-stream and the node:http readers feed it.
@@ -36,7 +43,8 @@ export class CappedBody {
     return this.seen <= this.limit + MAX_DISCARD;
   }
 
-  result(): { body: string | null; truncated: boolean } {
+  result(): BodyResult {
+    if (this.seen > this.limit + MAX_DISCARD) return { body: null, truncated: true, tooLarge: true };
     if (this.seen === 0) return { body: null, truncated: false };
     const bytes = new Uint8Array(this.kept);
     let offset = 0;
@@ -57,11 +65,11 @@ export interface PingHttpRequest {
   /** the TCP peer */
   peer: string | null;
   /** reads at most `limit` bytes of the body; the rest is read and dropped */
-  readBody: (limit: number) => Promise<{ body: string | null; truncated: boolean }>;
+  readBody: (limit: number) => Promise<BodyResult>;
 }
 
 export interface PingHttpResponse {
-  status: 200 | 201 | 204 | 400 | 404 | 405;
+  status: 200 | 201 | 204 | 400 | 404 | 405 | 413;
   text: string;
   headers: Record<string, string>;
 }
@@ -158,8 +166,18 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
   const rid = req.query('rid');
   if (rid !== null && !UUID.test(rid)) return answer(400, 'invalid rid: use a UUID');
 
-  const { body, truncated } =
+  const { body, truncated, tooLarge } =
     method === 'POST' ? await req.readBody(deps.pingBodyLimit) : { body: null, truncated: false };
+  if (tooLarge) {
+    const mb = Math.round((deps.pingBodyLimit + MAX_DISCARD) / 1024 / 1024);
+    return answer(
+      413,
+      `ping body too large: send at most ${mb} MB (the first ${deps.pingBodyLimit} bytes are kept)`,
+      {
+        Connection: 'close',
+      },
+    );
+  }
   const forwarded = deps.trustProxy ? proxiedClient(req.header('x-forwarded-for')) : null;
   const outcome = await deps.ingestor.submit({
     target,

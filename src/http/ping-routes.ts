@@ -2,10 +2,10 @@
 // server.ts answers /ping/* before Hono with the same handler (src/node/fast-ping.ts).
 import { Hono } from 'hono';
 import type { AppDeps } from './deps.ts';
-import { CappedBody, handlePing } from './ping-handler.ts';
+import { type BodyResult, CappedBody, handlePing } from './ping-handler.ts';
 
 /** Reads at most `limit` bytes of a web body while streaming; the rest is read and dropped. */
-async function readCapped(req: Request, limit: number): Promise<{ body: string | null; truncated: boolean }> {
+async function readCapped(req: Request, limit: number): Promise<BodyResult> {
   const capped = new CappedBody(limit);
   if (!req.body) return capped.result();
   const reader = req.body.getReader();

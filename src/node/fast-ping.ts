@@ -2,18 +2,21 @@
 // objects: the same handler as the Hono route, at a fraction of the cost per ping
 // (measured in bench/ingest.ts: building the web objects cost more CPU than storing the ping).
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CappedBody, handlePing, type PingDeps } from '../http/ping-handler.ts';
+import { type BodyResult, CappedBody, handlePing, type PingDeps } from '../http/ping-handler.ts';
 
 /** Reads at most `limit` bytes of the body as it streams in; the rest is read and dropped. */
-function readBody(req: IncomingMessage, limit: number): Promise<{ body: string | null; truncated: boolean }> {
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   return new Promise((resolve, reject) => {
     const capped = new CappedBody(limit);
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       if (!capped.push(chunk)) {
-        req.destroy();
+        // Stop reading; the 413 goes out with "Connection: close" and the socket closes after it.
+        req.off('data', onData);
+        req.pause();
         resolve(capped.result());
       }
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(capped.result()));
     req.on('error', reject);
   });

@@ -71,6 +71,17 @@ describe('pings answered straight from node:http', () => {
     expect(ping).toMatchObject({ body: 'x'.repeat(16), truncated: true, method: 'POST' });
   });
 
+  it('refuses a body past the limit plus 10 MB with 413 and stores nothing', async () => {
+    const id = await newCheck('huge-body');
+    const res = await fetch(`${server.url}/ping/${id}/fail`, {
+      method: 'POST',
+      body: new Uint8Array(10 * 1024 * 1024 + 1024),
+    });
+    expect(res.status).toBe(413);
+    expect(await res.text()).toMatch(/ping body too large/);
+    expect(await pings(id)).toEqual([]);
+  });
+
   it('answers HEAD with headers and no body', async () => {
     const id = await newCheck('head');
     const res = await fetch(`${server.url}/ping/${id}`, { method: 'HEAD' });
