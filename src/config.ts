@@ -33,7 +33,8 @@ const schema = z.object({
   VIGIL_DATABASE_URL: z
     .string()
     .default('sqlite:./data/vigil.db')
-    .refine((v) => v.startsWith('sqlite:'), 'only sqlite:<path> is supported (PostgreSQL comes later)'),
+    .refine((v) => v.startsWith('sqlite:'), 'only sqlite:<path> is supported (PostgreSQL comes later)')
+    .refine((v) => !v.startsWith('sqlite:') || v.length > 'sqlite:'.length, 'give a file path after sqlite:'),
   VIGIL_HOST: z.string().min(1).default('127.0.0.1'),
   VIGIL_PORT: int(0, 65535).default(8080),
   VIGIL_BASE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),

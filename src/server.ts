@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import pino, { type Logger } from 'pino';
-import type { Config } from './config.ts';
+import { type Config, ConfigError } from './config.ts';
 import { createApp } from './http/app.ts';
 import type { Committed } from './ingest/commit-transition.ts';
 import { Ingestor } from './ingest/ingest.ts';
@@ -40,9 +40,7 @@ export interface StartOptions {
 export async function startServer(config: Readonly<Config>, opts: StartOptions = {}): Promise<Server> {
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: 'vigil' } });
-  const store = await openStore(config);
-
-  const first = await bootstrap(store, clock.now());
+  const store = await openStore(config, { exclusive: true });
 
   const http = createHttpClient({
     timeoutMs: config.deliveryTimeoutMs,
@@ -125,14 +123,17 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     await scheduler.stop();
     await dispatcher.stop();
     await store.close();
-    throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'the address is in use' : (err as Error).message;
+    throw new ConfigError(`cannot listen on ${config.host}:${config.port} (VIGIL_HOST, VIGIL_PORT): ${why}`);
   }
   // Slow or idle clients must not hold sockets forever.
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
   server.keepAliveTimeout = 5_000;
 
-  // Printed only once listening works, so the one-time key is not lost in a failed start's output.
+  // Only once listening works, so a failed start never swallows the one-time key.
+  const first = await bootstrap(store, clock.now());
   if (first) {
     opts.onBootstrap?.({
       projectId: first.project.id,

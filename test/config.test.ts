@@ -40,6 +40,7 @@ describe('loadConfig', () => {
     ['VIGIL_BASE_URL', 'ftp://x'],
     ['VIGIL_TRUST_PROXY', 'maybe'],
     ['VIGIL_DATABASE_URL', 'mysql://x'],
+    ['VIGIL_DATABASE_URL', 'sqlite:'],
     ['VIGIL_LOG_LEVEL', 'loud'],
   ])('stops with a message naming %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);

@@ -291,7 +291,7 @@ describe('the real process', () => {
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('exits non-zero instead of hanging when the port is taken', async () => {
+  it('exits non-zero, naming the variables, instead of hanging when the port is taken', async () => {
     const port = await freePort();
     const blocker: NetServer = createServer();
     await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
@@ -307,7 +307,8 @@ describe('the real process', () => {
       );
       expect(run.timedOut, `${run.stdout}\n${run.stderr}`).toBe(false);
       expect(run.code).not.toBe(0);
-      expect(run.stderr).toContain('EADDRINUSE');
+      expect(run.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+ \(VIGIL_HOST, VIGIL_PORT\): the address is in use/);
+      expect(run.stdout, 'the one-time key must not be spent on a failed start').not.toMatch(/vgl_/);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
     }

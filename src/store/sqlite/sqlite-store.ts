@@ -6,6 +6,7 @@ import { lockedTx } from '../locked-tx.ts';
 import { sqliteDialect } from '../migrations/dialect.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Store } from '../store.ts';
+import { acquireProcessLock } from './process-lock.ts';
 import { SqliteTx } from './sqlite-tx.ts';
 import { WalSync } from './wal-sync.ts';
 
@@ -15,9 +16,16 @@ import { WalSync } from './wal-sync.ts';
  * transaction's statements from interleaving with anyone else's (an async callback may
  * yield between them). Calls made while nothing holds the lock run at once.
  */
-export async function openSqliteStore(path: string): Promise<Store> {
+export async function openSqliteStore(path: string, options: { exclusive?: boolean } = {}): Promise<Store> {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const release = options.exclusive && path !== ':memory:' ? acquireProcessLock(path) : () => {};
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    release();
+    throw err;
+  }
   db.pragma('journal_mode = WAL');
   // NORMAL: COMMIT does not wait for the disk; WalSync does, off the event loop (see there).
   db.pragma('synchronous = NORMAL');
@@ -87,6 +95,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
       withLock(async () => {
         await wal.close();
         db.close();
+        release();
       }),
   };
 }
