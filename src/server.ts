@@ -85,7 +85,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         scheduler: {
           ok: schedulerOk,
           last_sweep_at: last ? new Date(last.at).toISOString() : null,
-          lag_ms: last ? last.maxLagMs : null,
+          max_lag_ms_last_minute: scheduler.maxRecentLagMs(clock.now()),
           since_last_sweep_ms: sinceSweep,
         },
       };

@@ -30,6 +30,7 @@ export interface DeadlineSchedulerOptions {
 }
 
 const ALIVE_KEY = 'scheduler.alive_at';
+const LAG_WINDOW_MS = 60_000;
 
 export class DeadlineScheduler extends EventEmitter<{
   sweep: [SweepEvent];
@@ -41,6 +42,7 @@ export class DeadlineScheduler extends EventEmitter<{
   private stopping = false;
   private lastAliveWrite = 0;
   lastSweep: SweepEvent | null = null;
+  private readonly lags: { at: number; lagMs: number }[] = [];
 
   constructor(
     private readonly store: Store,
@@ -145,7 +147,18 @@ export class DeadlineScheduler extends EventEmitter<{
 
   private emitSweep(e: SweepEvent): void {
     this.lastSweep = e;
+    if (e.due > 0) {
+      this.lags.push({ at: e.at, lagMs: e.maxLagMs });
+      while (this.lags.length > 0 && this.lags[0]!.at < e.at - LAG_WINDOW_MS) this.lags.shift();
+    }
     this.emit('sweep', e);
+  }
+
+  /** The worst deadline-to-sweep delay of the last minute: what /healthz reports. */
+  maxRecentLagMs(now: number): number {
+    let max = 0;
+    for (const l of this.lags) if (l.at >= now - LAG_WINDOW_MS && l.lagMs > max) max = l.lagMs;
+    return max;
   }
 
   private async writeLiveness(now: number): Promise<void> {

@@ -375,3 +375,14 @@ describe("vigil's own downtime", () => {
     expect(await h.store.dueChecks(T0 + HOUR + 30 * SECOND, 2000)).toHaveLength(1200);
   });
 });
+
+describe('lag reporting', () => {
+  it('reports the worst deadline-to-sweep delay of the last minute, and forgets older ones', async () => {
+    const { id } = await pingedCheck();
+    expect(h.scheduler.maxRecentLagMs(T0)).toBe(0);
+    await h.scheduler.sweep(T0 + MINUTE + 250); // the late deadline was T0 + 60 s: 250 ms behind
+    expect((await status(id)).status).toBe('late');
+    expect(h.scheduler.maxRecentLagMs(T0 + MINUTE + 250)).toBe(250);
+    expect(h.scheduler.maxRecentLagMs(T0 + 3 * MINUTE)).toBe(0);
+  });
+});
