@@ -6,7 +6,7 @@ import { describeSchedule, formatDuration, nextDue } from './schedule.ts';
 import type { CheckState, EventKind, Flip, Input, OpenRuns, Schedule, Status, Transition } from './types.ts';
 
 // A job that sends starts with fresh run ids and never ends them must not grow the row
-// without bound; the oldest runs are forgotten first.
+// without bound; at the cap the newest open runs make room (see openRun).
 export const MAX_OPEN_RUNS = 16;
 
 export interface CheckOptions {
@@ -39,35 +39,53 @@ function graceMs(schedule: Schedule): number {
   return schedule.kind === 'none' ? 0 : schedule.grace * 1000;
 }
 
-/** The schedule's next deadline: going late (up) or going down (late); none otherwise. */
+/**
+ * The schedule's next deadline: going late (up) or going down (late); none otherwise.
+ * Suspended while runs are open: each run has its own limit instead (runDeadline).
+ */
 function scheduleDeadline(state: CheckState): number | null {
   if (state.status !== 'up' && state.status !== 'late') return null;
+  if (hasOpenRuns(state)) return null;
   const due = dueAt(state);
   if (due === null) return null;
   return state.status === 'up' ? due : due + graceMs(state.schedule);
 }
 
-function oldestRun(runs: OpenRuns): number | null {
-  let oldest: number | null = null;
-  for (const started of Object.values(runs)) if (oldest === null || started < oldest) oldest = started;
-  return oldest;
+function hasOpenRuns(state: CheckState): boolean {
+  return Object.keys(state.openRuns).length > 0;
 }
 
-/** When the oldest open run exceeds the max runtime; a down or paused check has no runtime deadline. */
-function runtimeDeadline(state: CheckState): number | null {
-  if (state.maxRuntime === null || state.status === 'down' || state.status === 'paused') return null;
-  const oldest = oldestRun(state.openRuns);
-  return oldest === null ? null : oldest + state.maxRuntime * 1000;
+/**
+ * When a run started at `started` is overdue: after the max runtime when one is set, else
+ * when the schedule would call the job down had the start been a ping. Nothing completed
+ * since the run began, so the schedule owes it no more than one period and the grace.
+ * Event checks without a max runtime give runs no limit.
+ */
+function runLimit(state: CheckState, started: number): number | null {
+  if (state.maxRuntime !== null) return started + state.maxRuntime * 1000;
+  const due = nextDue(state.schedule, started);
+  return due === null ? null : due + graceMs(state.schedule);
+}
+
+/** The earliest open run's limit; a down or paused check has no run deadline. */
+function runDeadline(state: CheckState): number | null {
+  if (state.status === 'down' || state.status === 'paused') return null;
+  let earliest: number | null = null;
+  for (const started of Object.values(state.openRuns)) {
+    const limit = runLimit(state, started);
+    if (limit !== null && (earliest === null || limit < earliest)) earliest = limit;
+  }
+  return earliest;
 }
 
 /** The earliest pending deadline of a state, as the store should keep it; null when none. */
 export function nextDeadlineFor(state: CheckState): number | null {
-  const deadlines = [scheduleDeadline(state), runtimeDeadline(state)].filter((d) => d !== null);
+  const deadlines = [scheduleDeadline(state), runDeadline(state)].filter((d) => d !== null);
   return deadlines.length === 0 ? null : Math.min(...deadlines);
 }
 
 function settle(state: CheckState, now: number): CheckState {
-  // A ping can land after an open run's runtime deadline but before the scheduler got to
+  // A ping can land after an open run's limit but before the scheduler got to
   // it; clamping keeps "nextDeadline <= now" meaning "act now" without inventing the past.
   const deadline = nextDeadlineFor(state);
   return { ...state, nextDeadline: deadline === null ? null : Math.max(deadline, now) };
@@ -95,22 +113,37 @@ function expectation(schedule: Schedule): string {
   return words.startsWith('cron ') ? `expected a ping per ${words}` : `expected a ping ${words}`;
 }
 
+/** Why the runs past their limit make the check down, in words. */
+function overdueReason(state: CheckState, overdue: [runId: string, started: number][], now: number): string {
+  const named = overdue.length === 1 && overdue[0]![0] !== '' ? `run "${overdue[0]![0]}"` : 'run';
+  if (state.maxRuntime !== null) {
+    return `${named} exceeded max runtime (${formatDuration(state.maxRuntime * 1000)})`;
+  }
+  const oldest = Math.min(...overdue.map(([, started]) => started));
+  const ago = formatDuration(now - oldest);
+  const what =
+    overdue.length === 1
+      ? `${named} started ${ago} ago and has not finished`
+      : `${overdue.length} runs have not finished, the oldest started ${ago} ago`;
+  return `${what}; ${expectation(state.schedule)}`;
+}
+
 function onDeadline(state: CheckState, now: number): Transition {
   if (state.nextDeadline === null || now < state.nextDeadline) return unchanged(state);
 
-  const runtime = runtimeDeadline(state);
-  if (runtime !== null && now >= runtime) {
-    const limit = (state.maxRuntime ?? 0) * 1000;
+  if (hasOpenRuns(state)) {
+    // The schedule waits while runs are open; only a run past its own limit fires.
+    if (state.status === 'down' || state.status === 'paused') return result(state, state, now, '');
     const openRuns: OpenRuns = {};
-    const exceeded: string[] = [];
+    const overdue: [string, number][] = [];
     // Every run past its limit goes, not only the oldest, so none of them fires again.
     for (const [runId, started] of Object.entries(state.openRuns)) {
-      if (now >= started + limit) exceeded.push(runId);
+      const limit = runLimit(state, started);
+      if (limit !== null && now >= limit) overdue.push([runId, started]);
       else openRuns[runId] = started;
     }
-    const named = exceeded.length === 1 && exceeded[0] !== '' ? `run "${exceeded[0]}"` : 'run';
-    const reason = `${named} exceeded max runtime (${formatDuration(limit)})`;
-    return result(state, { ...state, status: 'down', openRuns }, now, reason);
+    if (overdue.length === 0) return result(state, state, now, '');
+    return result(state, { ...state, status: 'down', openRuns }, now, overdueReason(state, overdue, now));
   }
 
   const due = dueAt(state);
@@ -158,9 +191,13 @@ function closeRun(runs: OpenRuns, runId: string | null | undefined, now: number)
 }
 
 function openRun(runs: OpenRuns, runId: string, now: number): OpenRuns {
-  const { [runId]: _restarted, ...rest } = runs;
-  const entries = Object.entries(rest).sort((a, b) => a[1] - b[1]);
-  const kept = entries.slice(Math.max(0, entries.length - (MAX_OPEN_RUNS - 1)));
+  // A run already open keeps its first start: nothing has completed since then, so a job
+  // that keeps starting and never ends cannot push its own limit ahead of it.
+  if (Object.hasOwn(runs, runId)) return runs;
+  // At the cap, the newest open runs make room: the oldest carry the earliest limits, and
+  // forgetting them would let a job that never finishes escape by starting often enough.
+  const entries = Object.entries(runs).sort((a, b) => a[1] - b[1]);
+  const kept = entries.slice(0, MAX_OPEN_RUNS - 1);
   return { ...Object.fromEntries(kept), [runId]: now };
 }
 
@@ -182,7 +219,8 @@ function onPing(state: CheckState, input: PingInput, now: number): Transition {
 
   if (input.kind === 'start') {
     const openRuns = openRun(base.openRuns, input.runId ?? '', now);
-    // The start re-anchors the schedule, so a long job is not called late while it runs.
+    // The start counts as the last ping and brings a late check back, but while the run is
+    // open its own limit replaces the schedule's deadline (see runLimit).
     const status: Status = base.status === 'late' ? 'up' : base.status;
     return result(state, { ...base, status, openRuns, lastPingAt: now }, now, 'run started');
   }
@@ -223,6 +261,23 @@ export function transition(state: CheckState, input: Input, now: number): Transi
       if (state.status !== 'paused' && state.status !== 'down') return unchanged(state);
       return result(state, { ...state, status: 'new', openRuns: {}, failureCount: 0 }, now, 'resumed');
   }
+}
+
+/**
+ * Re-evaluates a check whose settings were just edited (`state` already carries them).
+ * A late check that the new schedule no longer calls past due (its next due time is
+ * after `now`, or the schedule is none) comes back up. Otherwise only the deadline moves;
+ * one already behind us becomes `now`, so the scheduler acts at once. New, down and
+ * paused checks never flip here.
+ */
+export function reconfigure(state: CheckState, now: number): Transition {
+  // A late check with an open run is not past due either: the run's own limit holds the
+  // schedule (a start would have brought it back up anyway).
+  if (state.status === 'late') {
+    const due = hasOpenRuns(state) ? null : dueAt(state);
+    if (due === null || due > now) return result(state, { ...state, status: 'up' }, now, 'schedule changed');
+  }
+  return result(state, state, now, '');
 }
 
 /**

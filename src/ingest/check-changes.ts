@@ -1,7 +1,7 @@
 // Changes people make to checks (create, edit, pause, resume), written the same way pings
 // are: the new state with its flip and notifications, in one transaction.
 import { slugify } from '../core/slug.ts';
-import { nextDeadlineFor, transition } from '../core/status.ts';
+import { reconfigure, transition } from '../core/status.ts';
 import type { Check, CheckConfig, Tx } from '../store/store.ts';
 import { type Committed, commitTransition } from './commit-transition.ts';
 import { defaultCheckConfig, newCheck } from './new-check.ts';
@@ -31,8 +31,11 @@ export async function createCheck(
 }
 
 /**
- * Applies edited settings. A schedule change moves the deadline at once; a deadline that
- * is already behind us becomes "now", so the scheduler acts on the next sweep.
+ * Applies edited settings and re-evaluates the status under them (core's reconfigure): a
+ * schedule change moves the deadline at once, a deadline that is already behind us
+ * becomes "now" so the scheduler acts on the next sweep, and a late check that the new
+ * schedule no longer calls past due comes back up, with its flip recorded. That flip
+ * (late -> up) is no news, so nothing is notified.
  */
 export async function updateCheck(tx: Tx, check: Check, patch: CheckPatch, now: number): Promise<Check> {
   if (
@@ -43,14 +46,17 @@ export async function updateCheck(tx: Tx, check: Check, patch: CheckPatch, now: 
     throw new SlugTakenError(patch.slug);
   }
   const edited: Check = { ...check, ...definedOnly(patch) };
-  const deadline = nextDeadlineFor(edited);
+  const t = reconfigure(edited, now);
   const next: Check = {
     ...edited,
-    nextDeadline: deadline === null ? null : Math.max(deadline, now),
+    status: t.state.status,
+    nextDeadline: t.state.nextDeadline,
+    statusChangedAt: t.flip ? now : check.statusChangedAt,
     rev: check.rev + 1,
     updatedAt: now,
   };
   if (!(await tx.updateCheck(next, check.rev))) throw new Error(`check ${check.id} changed concurrently`);
+  if (t.flip) await tx.insertFlip({ checkId: check.id, ...t.flip });
   return next;
 }
 

@@ -72,16 +72,16 @@ describe('transition: max runtime', () => {
     expect(last(after).state).toMatchObject({ status: 'up', openRuns: {}, nextDeadline: T0 + 16 * MINUTE });
   });
 
-  it('keeps the schedule deadline when it comes before the runtime deadline', () => {
+  it('suspends the schedule deadline while a run is open: the max runtime is its limit', () => {
     const state = check({ maxRuntime: 3600, status: 'up', lastPingAt: T0 });
-    expect(transition(state, ping('start'), T0 + MINUTE).state.nextDeadline).toBe(T0 + 6 * MINUTE);
+    expect(transition(state, ping('start'), T0 + MINUTE).state.nextDeadline).toBe(T0 + MINUTE + HOUR);
   });
 
-  it('sets no runtime deadline without a max runtime', () => {
+  it('limits a run without a max runtime to one period and the grace after its start', () => {
     expect(transition(check(), ping('start'), T0).state).toMatchObject({
       status: 'new',
       openRuns: { '': T0 },
-      nextDeadline: null,
+      nextDeadline: T0 + 6 * MINUTE,
     });
   });
 
@@ -175,30 +175,35 @@ describe('transition: overlapping runs', () => {
     expect(transition(check(), ping('success'), T0).durationMs).toBeNull();
   });
 
-  it('restarts a run that is started again with the same id', () => {
+  it('keeps the first start of a run that is started again with the same id', () => {
     const results = feed(check(), [
       [T0, ping('start', 'a')],
       [T0 + MINUTE, ping('start', 'a')],
       [T0 + 3 * MINUTE, ping('success', 'a')],
     ]);
-    expect(last(results).durationMs).toBe(2 * MINUTE);
+    expect(results[1]!.state.openRuns).toEqual({ a: T0 });
+    expect(last(results).durationMs).toBe(3 * MINUTE);
   });
 
-  it(`keeps at most ${MAX_OPEN_RUNS} open runs, forgetting the oldest`, () => {
+  it(`keeps at most ${MAX_OPEN_RUNS} open runs, keeping the oldest (their limits come first)`, () => {
     const starts = Array.from({ length: MAX_OPEN_RUNS + 2 }, (_, i): [number, Input] => [
       T0 + i * MINUTE,
       ping('start', `run-${i}`),
     ]);
     const runs = last(feed(check(), starts)).state.openRuns;
     expect(Object.keys(runs)).toHaveLength(MAX_OPEN_RUNS);
-    expect(runs).not.toHaveProperty('run-0');
-    expect(runs).not.toHaveProperty('run-1');
+    expect(runs['run-0']).toBe(T0);
+    expect(runs).not.toHaveProperty(`run-${MAX_OPEN_RUNS - 1}`);
+    expect(runs).not.toHaveProperty(`run-${MAX_OPEN_RUNS}`);
     expect(runs[`run-${MAX_OPEN_RUNS + 1}`]).toBe(T0 + (MAX_OPEN_RUNS + 1) * MINUTE);
   });
 
-  it('does not call a long run late: the start re-anchors the schedule', () => {
+  it('does not call a long run late: its own limit replaces the schedule deadline', () => {
     const up = check({ status: 'up', lastPingAt: T0 });
     const { state } = transition(up, ping('start'), T0 + 4 * MINUTE);
-    expect(state.nextDeadline).toBe(T0 + 9 * MINUTE);
+    expect(state).toMatchObject({ lastPingAt: T0 + 4 * MINUTE, nextDeadline: T0 + 10 * MINUTE });
+    expect(
+      transition({ ...state, nextDeadline: T0 + 9 * MINUTE }, deadline, T0 + 9 * MINUTE).flip,
+    ).toBeNull();
   });
 });
