@@ -2,12 +2,27 @@
 // are: the new state with its flip and notifications, in one transaction.
 import { slugify } from '../core/slug.ts';
 import { reconfigure, transition } from '../core/status.ts';
+import type { Schedule } from '../core/types.ts';
 import type { Check, CheckConfig, Tx } from '../store/store.ts';
 import { type Committed, commitTransition } from './commit-transition.ts';
 import { defaultCheckConfig, newCheck } from './new-check.ts';
 
+/** Grace, in seconds, of a new check's schedule that names none. */
+export const DEFAULT_GRACE = 300;
+
+/** A schedule as users send it: the grace may be left out. */
+export type ScheduleInput =
+  | { kind: 'interval'; period: number; grace?: number }
+  | { kind: 'cron'; expression: string; timezone: string; grace?: number }
+  | { kind: 'none' };
+
 /** A partial CheckConfig; `undefined` leaves a field as it is. */
-export type CheckPatch = Partial<CheckConfig>;
+export type CheckPatch = Omit<Partial<CheckConfig>, 'schedule'> & { schedule?: ScheduleInput };
+
+/** Fills a left-out grace: the check's current grace when editing, the default when creating. */
+function withGrace(input: ScheduleInput, fallback: number): Schedule {
+  return input.kind === 'none' ? input : { ...input, grace: input.grace ?? fallback };
+}
 
 export class SlugTakenError extends Error {
   constructor(readonly slug: string) {
@@ -21,10 +36,12 @@ export async function createCheck(
   patch: CheckPatch,
   ids: { id: string; now: number },
 ): Promise<Check> {
-  const slug = patch.slug ?? slugify(patch.name ?? '');
-  const config: CheckConfig = { ...defaultCheckConfig(slug), ...definedOnly(patch), slug };
+  const slug = patch.slug ?? (await freeSlug(tx, projectId, slugify(patch.name ?? '')));
+  if (patch.slug !== undefined && (await tx.getCheckBySlug(projectId, slug))) throw new SlugTakenError(slug);
+  const { schedule, ...rest } = definedOnly(patch);
+  const config: CheckConfig = { ...defaultCheckConfig(slug), ...rest, slug };
+  if (schedule) config.schedule = withGrace(schedule, DEFAULT_GRACE);
   if (patch.name === undefined) config.name = slug;
-  if (await tx.getCheckBySlug(projectId, slug)) throw new SlugTakenError(slug);
   const check = newCheck(ids.id, projectId, config, ids.now);
   await tx.insertCheck(check);
   return check;
@@ -45,7 +62,14 @@ export async function updateCheck(tx: Tx, check: Check, patch: CheckPatch, now: 
   ) {
     throw new SlugTakenError(patch.slug);
   }
-  const edited: Check = { ...check, ...definedOnly(patch) };
+  const { schedule, ...rest } = definedOnly(patch);
+  const edited: Check = { ...check, ...rest };
+  if (schedule) {
+    edited.schedule = withGrace(
+      schedule,
+      check.schedule.kind === 'none' ? DEFAULT_GRACE : check.schedule.grace,
+    );
+  }
   const t = reconfigure(edited, now);
   const next: Check = {
     ...edited,
@@ -68,6 +92,19 @@ export async function pauseOrResume(
   baseUrl: string,
 ): Promise<Committed> {
   return commitTransition(tx, check, transition(check, { type: action }, now), now, { baseUrl });
+}
+
+/**
+ * A slug derived from a name that is free in the project: "backup", else "backup-2", ...
+ * (names need not be unique, and names in other scripts all fall back to "check").
+ */
+async function freeSlug(tx: Tx, projectId: string, base: string): Promise<string> {
+  for (let n = 1; n <= 1000; n++) {
+    const suffix = n === 1 ? '' : `-${n}`;
+    const slug = `${base.slice(0, 100 - suffix.length)}${suffix}`;
+    if (!(await tx.getCheckBySlug(projectId, slug))) return slug;
+  }
+  throw new SlugTakenError(base);
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {

@@ -91,9 +91,28 @@ describe('POST /checks', () => {
     await expectApiError(res, 409, /slug "backup"/);
   });
 
-  it('answers 409 for a name whose derived slug is taken', async () => {
+  it('numbers a derived slug that is taken: backup, backup-2', async () => {
     await createCheck(h, { name: 'Backup' });
-    await expectApiError(await h.api('POST', '/checks', { name: 'backup' }), 409, /slug "backup"/);
+    const second = await createCheck(h, { name: 'backup' });
+    expect(second.slug).toBe('backup-2');
+  });
+
+  it('gives names in other scripts distinct slugs', async () => {
+    expect((await createCheck(h, { name: '日本語' })).slug).toBe('check');
+    expect((await createCheck(h, { name: 'Привет' })).slug).toBe('check-2');
+  });
+
+  it('answers 409 for an explicit slug that is taken', async () => {
+    await createCheck(h, { name: 'Backup' });
+    await expectApiError(await h.api('POST', '/checks', { slug: 'backup' }), 409, /slug "backup"/);
+  });
+
+  it('keeps the grace when a PATCH sends a schedule without one, and defaults it on create', async () => {
+    const check = await createCheck(h, { name: 'g', schedule: { kind: 'interval', period: 60, grace: 42 } });
+    const res = await h.api('PATCH', `/checks/${check.id}`, { schedule: { kind: 'interval', period: 120 } });
+    expect((await json<CheckView>(res)).schedule).toEqual({ kind: 'interval', period: 120, grace: 42 });
+    const fresh = await createCheck(h, { name: 'h', schedule: { kind: 'cron', expression: '0 2 * * *' } });
+    expect(fresh.schedule).toEqual({ kind: 'cron', expression: '0 2 * * *', timezone: 'UTC', grace: 300 });
   });
 
   it('allows the same slug in another project', async () => {

@@ -3,6 +3,7 @@ import { z } from '@hono/zod-openapi';
 import { validateCron } from '../../core/schedule.ts';
 import { SLUG_PATTERN } from '../../core/slug.ts';
 import { SEVERITIES, STATUSES } from '../../core/types.ts';
+import { DEFAULT_GRACE } from '../../ingest/check-changes.ts';
 
 const YEAR = 31_536_000;
 const seconds = (min: number) =>
@@ -12,21 +13,21 @@ const seconds = (min: number) =>
     .min(min, `must be at least ${min} s`)
     .max(YEAR, 'must be at most 1 year (31536000 s)');
 
-export const DEFAULT_GRACE = 300;
+const GRACE = `extra time before down, seconds; default ${DEFAULT_GRACE} for a new check, unchanged on edit`;
 
 export const ScheduleSchema = z
   .discriminatedUnion('kind', [
     z.strictObject({
       kind: z.literal('interval'),
       period: seconds(1).openapi({ description: 'expected time between pings, seconds', example: 300 }),
-      grace: seconds(0).default(DEFAULT_GRACE).openapi({ description: 'extra time before down, seconds' }),
+      grace: seconds(0).optional().openapi({ description: GRACE }),
     }),
     z
       .strictObject({
         kind: z.literal('cron'),
         expression: z.string().trim().min(1).max(200).openapi({ example: '0 2 * * *' }),
         timezone: z.string().trim().min(1).max(64).default('UTC').openapi({ example: 'Europe/Berlin' }),
-        grace: seconds(0).default(DEFAULT_GRACE),
+        grace: seconds(0).optional().openapi({ description: GRACE }),
       })
       .superRefine((v, ctx) => {
         const problem = validateCron(v.expression, v.timezone);
