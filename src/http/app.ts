@@ -72,6 +72,25 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
   api.use('*', requireJson());
   checkRoutes(api, deps);
   channelRoutes(api, deps);
+  // A known path with a method it does not take: say so, rather than "no route".
+  const allowed: Record<string, string> = {
+    '/checks': 'GET, POST',
+    '/checks/by-slug/:slug': 'PUT',
+    '/checks/:id': 'GET, PATCH, DELETE',
+    '/checks/:id/pause': 'POST',
+    '/checks/:id/resume': 'POST',
+    '/checks/:id/pings': 'GET',
+    '/checks/:id/flips': 'GET',
+    '/channels': 'GET, POST',
+    '/channels/:id': 'GET, PATCH, DELETE',
+    '/channels/:id/test': 'POST',
+  };
+  for (const [path, methods] of Object.entries(allowed)) {
+    api.all(path, (c) => {
+      c.header('Allow', methods);
+      throw new ApiError(405, 'method_not_allowed', `${c.req.method} is not allowed here; use ${methods}`);
+    });
+  }
   return api;
 }
 

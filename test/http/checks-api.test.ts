@@ -623,3 +623,15 @@ describe('API keys', () => {
     expect(await getCheck(h, check.id)).toMatchObject({ name: 'Backup', status: 'new' });
   });
 });
+
+describe('methods a path does not take', () => {
+  it.each([
+    ['PUT', '/checks', 'GET, POST'],
+    ['DELETE', '/channels', 'GET, POST'],
+    ['GET', '/checks/00000000-0000-4000-8000-000000000000/pause', 'POST'],
+  ])('answers %s %s with 405 and Allow', async (method, path, allow) => {
+    const res = await h.api(method, path);
+    await expectApiError(res, 405, /not allowed here/);
+    expect(res.headers.get('allow')).toBe(allow);
+  });
+});
