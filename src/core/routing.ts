@@ -4,14 +4,14 @@ import type { EventKind } from './types.ts';
 export interface RoutableChannel {
   id: string;
   events: readonly EventKind[];
-  brokenReason: string | null;
 }
 
 /**
- * Which channels a flip's event goes to: those that take the event and are not broken.
- * A broken channel (its provider refused our credentials) would only fail again; it is
- * skipped until someone fixes it, and the API shows why it is broken.
+ * Which channels a flip's event goes to: those whose `events` list it. Routing is by events
+ * only: a broken channel still gets its row, so the alert is in the outbox history; the
+ * dispatcher fails that row with the reason instead of calling the provider. Notifications
+ * are never dropped silently.
  */
 export function channelsFor<C extends RoutableChannel>(event: EventKind, channels: readonly C[]): C[] {
-  return channels.filter((c) => c.brokenReason === null && c.events.includes(event));
+  return channels.filter((c) => c.events.includes(event));
 }

@@ -193,8 +193,16 @@ export interface Tx {
 
   /** skips a (flip, channel) pair that already has a row */
   insertNotifications(rows: NewNotification[]): Promise<void>;
-  /** leases up to `limit` due rows until `leaseUntil` */
-  claimNotifications(now: number, leaseUntil: number, limit: number): Promise<Notification[]>;
+  /**
+   * Leases up to `limit` due rows until `leaseUntil`, earliest due first, skipping the rows of
+   * `excludeChannels` (channels already at their share of deliveries in flight).
+   */
+  claimNotifications(
+    now: number,
+    leaseUntil: number,
+    limit: number,
+    excludeChannels?: string[],
+  ): Promise<Notification[]>;
   earliestNotificationDue(): Promise<number | null>;
   recordAttempt(a: Attempt): Promise<void>;
   listAttempts(notificationId: number): Promise<Attempt[]>;

@@ -23,6 +23,7 @@ import {
   ping,
   respond,
   SECOND,
+  startHangingReceiver,
   startReceiver,
   watchSleeps,
 } from './fixtures.ts';
@@ -214,19 +215,59 @@ describe('permanent failures', () => {
     expect(receiver.requests).toHaveLength(1);
   });
 
-  it('queues nothing more for a broken channel', async () => {
+  it("queues a broken channel's alerts and fails them with the reason, without asking the receiver", async () => {
     receiver.answer(respond(401, 'invalid token'));
     const { checkId } = await downAlert();
     await h.dispatcher.runOnce(DOWN_AT);
+    const broken = await h.store.getChannel(channelId);
+    expect(broken!.brokenReason).toBe('HTTP 401: invalid token');
 
-    await ping(h, checkId); // down -> up: would be an 'up' alert
+    await ping(h, checkId); // down -> up: an 'up' alert, queued although the channel is broken
     const other = await createCheck(h);
     await ping(h, other);
-    await h.scheduler.sweep(h.clock.now() + 90 * SECOND); // other goes down
+    h.clock.set(DOWN_AT + 90 * SECOND);
+    await h.scheduler.sweep(DOWN_AT + 90 * SECOND); // both go down
+    const queued = [
+      ...(await h.store.listNotifications(checkId, 10)),
+      ...(await h.store.listNotifications(other, 10)),
+    ].filter((n) => n.status === 'pending');
+    expect(queued.map((n) => [n.checkId, n.event, n.channelId])).toEqual([
+      [checkId, 'down', channelId],
+      [checkId, 'up', channelId],
+      [other, 'down', channelId],
+    ]);
 
-    expect(await h.store.listNotifications(checkId, 10)).toHaveLength(1);
-    expect(await h.store.listNotifications(other, 10)).toEqual([]);
-    expect((await h.store.listFlips(other, { limit: 10 })).map((f) => f.to)).toContain('down');
+    const logs = logCapture();
+    const d = new Dispatcher(h.store, {
+      clock: h.clock,
+      http: createHttpClient({ allowPrivateAddresses: true, timeoutMs: 2000 }),
+      logger: pino({ level: 'info' }, logs),
+    });
+    stopAfter.push(d);
+    // two at a time: the channel's share of the pool
+    expect(await d.runOnce(h.clock.now())).toBe(2);
+    expect(await d.runOnce(h.clock.now())).toBe(1);
+
+    const error = 'channel is broken: HTTP 401: invalid token';
+    for (const n of queued) {
+      const after = (await h.store.listNotifications(n.checkId, 10)).find((r) => r.id === n.id);
+      expect(after).toMatchObject({
+        status: 'failed',
+        lastError: error,
+        attempts: 1,
+        leaseUntil: null,
+        doneAt: h.clock.now(),
+      });
+      expect(await h.store.listAttempts(n.id)).toMatchObject([{ outcome: 'failed', error }]);
+    }
+    expect(receiver.requests).toHaveLength(1); // the 401 only
+    // still broken by the provider's own answer, at the time it gave it
+    expect(await h.store.getChannel(channelId)).toEqual(broken);
+    const logged = logs.lines.filter((l) => l.msg === 'alert not delivered: the channel is broken');
+    expect(logged.map((l) => l.level)).toEqual([50, 50, 50]);
+    // failed for good: no retries
+    expect(await d.runOnce(h.clock.now() + 7 * 24 * HOUR)).toBe(0);
+    expect(receiver.requests).toHaveLength(1);
   });
 
   it("marks a deleted channel's pending alert failed instead of retrying it forever", async () => {
@@ -304,5 +345,128 @@ describe('crashes and shutdown', () => {
       await d.stop();
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a pool of deliveries', () => {
+  let slow: Awaited<ReturnType<typeof startHangingReceiver>>;
+  let slowChannel: string;
+
+  beforeEach(async () => {
+    slow = await startHangingReceiver();
+    // in the other project: its checks alert the slow channel only, the main project's the healthy one
+    slowChannel = await createWebhook(h, slow.url, { key: h.other.key });
+  });
+  afterEach(() => slow.close());
+
+  /** `count` checks of the other project pinged at T0 and swept down at DOWN_AT: one alert each for the slow channel. */
+  async function slowAlerts(count: number): Promise<Notification[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const id = await createCheck(h, {}, h.other.key);
+      await ping(h, id);
+      ids.push(id);
+    }
+    h.clock.set(DOWN_AT);
+    await h.scheduler.sweep(DOWN_AT);
+    const rows = (await Promise.all(ids.map((id) => h.store.listNotifications(id, 10)))).flat();
+    expect(rows).toHaveLength(count);
+    expect(rows.every((n) => n.channelId === slowChannel)).toBe(true);
+    return rows;
+  }
+
+  /** A dispatcher whose requests give up after `timeoutMs`, recording every delivery it reports. */
+  function pooled(timeoutMs: number) {
+    const d = new Dispatcher(h.store, {
+      clock: h.clock,
+      http: createHttpClient({ allowPrivateAddresses: true, timeoutMs }),
+      logger: silent,
+      random: () => 0.5,
+    });
+    stopAfter.push(d);
+    const seen: DeliveryEvent[] = [];
+    d.on('delivery', (e) => seen.push(e));
+    return { d, seen };
+  }
+
+  /** Resolves once `d` has reported `count` deliveries in all. */
+  function deliveries(d: Dispatcher, seen: DeliveryEvent[], count: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (seen.length >= count) return resolve();
+      const listener = () => {
+        if (seen.length < count) return;
+        d.off('delivery', listener);
+        resolve();
+      };
+      d.on('delivery', listener);
+    });
+  }
+
+  it("delivers another project's alert while a receiver that never answers holds ten of its own", async () => {
+    await slowAlerts(10);
+    const healthy = await createCheck(h);
+    await ping(h, healthy); // at DOWN_AT: it goes down 90 s later, after the slow ones are in flight
+
+    const { d, seen } = pooled(2000);
+    await d.start();
+    await slow.untilOpen(2); // the slow channel's share of the pool is taken
+
+    const delivered = nextEvent<DeliveryEvent>(d, 'delivery', (e) => e.notification.channelId === channelId);
+    h.clock.set(DOWN_AT + 90 * SECOND);
+    await h.scheduler.sweep(DOWN_AT + 90 * SECOND);
+    expect((await row(healthy)).event).toBe('down');
+    d.nudge();
+    expect((await delivered).status).toBe('delivered');
+
+    // it arrived while the slow requests were still hanging: none of them had finished
+    expect(seen.map((e) => e.notification.channelId)).toEqual([channelId]);
+    expect(slow.open()).toBe(2);
+    expect(receiver.requests).toHaveLength(1);
+    expect(await row(healthy)).toMatchObject({ status: 'delivered', attempts: 1 });
+
+    const stopped = d.stop();
+    await slow.close(); // ends the hanging requests instead of waiting out their timeout
+    await stopped;
+  });
+
+  it('keeps at most two requests in flight to one channel, refilling its slots as each times out', async () => {
+    const rows = await slowAlerts(10);
+    const { d, seen } = pooled(500);
+    await d.start();
+    // the clock never moves: only deliveries finishing wake the loop to claim the next rows
+    await deliveries(d, seen, 10);
+
+    expect(slow.maxOpen()).toBe(2);
+    expect(slow.requests).toHaveLength(10);
+    expect(seen.every((e) => e.status === 'pending' && e.result.outcome === 'retry')).toBe(true);
+    expect(new Set(seen.map((e) => e.notification.id))).toEqual(new Set(rows.map((n) => n.id)));
+    for (const n of rows) {
+      const [after] = await h.store.listNotifications(n.checkId, 10);
+      expect(after).toMatchObject({ status: 'pending', attempts: 1, leaseUntil: null });
+      expect(after!.lastError).toMatch(/did not answer within 500 ms/);
+    }
+  });
+
+  it('stop() waits for every delivery in flight and records it, claiming nothing more', async () => {
+    const rows = await slowAlerts(10);
+    const { d, seen } = pooled(500);
+    await d.start();
+    await slow.untilOpen(2);
+    expect(seen).toEqual([]);
+
+    await d.stop();
+
+    expect(seen).toHaveLength(2);
+    expect(slow.open()).toBe(0);
+    expect(slow.requests).toHaveLength(2);
+    const after = (await Promise.all(rows.map((n) => h.store.listNotifications(n.checkId, 10)))).flat();
+    const tried = after.filter((n) => n.attempts > 0);
+    expect(tried.map((n) => n.id).sort()).toEqual(seen.map((e) => e.notification.id).sort());
+    for (const n of tried) {
+      expect(n).toMatchObject({ status: 'pending', attempts: 1, leaseUntil: null });
+      expect(await h.store.listAttempts(n.id)).toMatchObject([{ outcome: 'retry' }]);
+    }
+    expect(after.filter((n) => n.attempts === 0)).toHaveLength(8);
+    expect(after.every((n) => n.leaseUntil === null)).toBe(true);
   });
 });

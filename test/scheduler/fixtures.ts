@@ -13,12 +13,22 @@ export const MINUTE = 60 * SECOND;
 export const HOUR = 60 * MINUTE;
 
 /** An interval check (period 60 s, grace 30 s unless told) created through the API; returns its id. */
-export async function createCheck(h: Harness, body: Record<string, unknown> = {}): Promise<string> {
-  const res = await h.api('POST', '/checks', {
-    name: `check ${Math.random().toString(36).slice(2, 8)}`,
-    schedule: { kind: 'interval', period: 60, grace: 30 },
-    ...body,
-  });
+export async function createCheck(
+  h: Harness,
+  body: Record<string, unknown> = {},
+  /** the API key, and so the project (the harness's main project unless told) */
+  key?: string,
+): Promise<string> {
+  const res = await h.api(
+    'POST',
+    '/checks',
+    {
+      name: `check ${Math.random().toString(36).slice(2, 8)}`,
+      schedule: { kind: 'interval', period: 60, grace: 30 },
+      ...body,
+    },
+    key,
+  );
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -27,14 +37,19 @@ export async function createCheck(h: Harness, body: Record<string, unknown> = {}
 export async function createWebhook(
   h: Harness,
   url: string,
-  opts: { secret?: string; events?: EventKind[] } = {},
+  opts: { secret?: string; events?: EventKind[]; key?: string } = {},
 ): Promise<string> {
-  const res = await h.api('POST', '/channels', {
-    kind: 'webhook',
-    name: 'hook',
-    config: { url, secret: opts.secret ?? 'receiver-secret' },
-    events: opts.events ?? ['down', 'up', 'late'],
-  });
+  const res = await h.api(
+    'POST',
+    '/channels',
+    {
+      kind: 'webhook',
+      name: 'hook',
+      config: { url, secret: opts.secret ?? 'receiver-secret' },
+      events: opts.events ?? ['down', 'up', 'late'],
+    },
+    opts.key,
+  );
   expect(res.status).toBe(201);
   return ((await res.json()) as { id: string }).id;
 }
@@ -133,6 +148,45 @@ export async function startReceiver() {
       new Promise<void>((resolve) => {
         server.closeAllConnections();
         server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A receiver that accepts every request and never answers: each stays open until the client
+ * gives up (its timeout) or the receiver closes. Counts the requests open at once.
+ */
+export async function startHangingReceiver() {
+  const receiver = await startReceiver();
+  let open = 0;
+  let maxOpen = 0;
+  let waiting: { count: number; resolve: () => void }[] = [];
+  receiver.answer(
+    (_req, res) =>
+      new Promise<void>((resolve) => {
+        open++;
+        maxOpen = Math.max(maxOpen, open);
+        for (const w of waiting.filter((w) => open >= w.count)) w.resolve();
+        waiting = waiting.filter((w) => open < w.count);
+        res.on('close', () => {
+          open--;
+          resolve();
+        });
+      }),
+  );
+  return {
+    url: receiver.url,
+    requests: receiver.requests,
+    close: receiver.close,
+    /** requests open now */
+    open: () => open,
+    /** the most requests that were open at once */
+    maxOpen: () => maxOpen,
+    /** resolves when `count` requests are open at once */
+    untilOpen: (count: number) =>
+      new Promise<void>((resolve) => {
+        if (open >= count) resolve();
+        else waiting.push({ count, resolve });
       }),
   };
 }

@@ -485,6 +485,28 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
       expect(next.map((n) => n.nextAttemptAt)).toEqual([T0 + 2]);
     });
 
+    it('skips the rows of excluded channels, leaving them unclaimed for a later claim', async () => {
+      const { check, channel } = await queued(2);
+      const other = makeChannel(check.projectId);
+      await store.insertChannel(other);
+      for (const i of [0, 1])
+        await store.insertNotifications([
+          makeNotification(check, 200 + i, other.id, { nextAttemptAt: T0 + 1 }),
+        ]);
+
+      const claimed = await store.claimNotifications(T0 + 10, T0 + MINUTE, 10, [
+        channel.id,
+        'no-such-channel',
+      ]);
+      expect(claimed.map((n) => n.channelId)).toEqual([other.id, other.id]);
+      expect(await store.claimNotifications(T0 + 10, T0 + MINUTE, 10, [channel.id])).toEqual([]);
+
+      // an empty list excludes nothing; the skipped rows were neither leased nor counted
+      const rest = await store.claimNotifications(T0 + 10, T0 + MINUTE, 10, []);
+      expect(rest.map((n) => n.channelId)).toEqual([channel.id, channel.id]);
+      expect(rest.every((n) => n.attempts === 1 && n.leaseUntil === T0 + MINUTE)).toBe(true);
+    });
+
     it('does not claim a row before its next attempt time', async () => {
       await queued(1, { nextAttemptAt: T0 + MINUTE });
       expect(await store.claimNotifications(T0 + MINUTE - 1, T0 + 2 * MINUTE, 10)).toEqual([]);

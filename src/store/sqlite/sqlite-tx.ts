@@ -304,16 +304,21 @@ export class SqliteTx implements Tx {
       );
     }
   }
-  async claimNotifications(now: number, leaseUntil: number, limit: number) {
+  async claimNotifications(now: number, leaseUntil: number, limit: number, excludeChannels: string[] = []) {
     // One node owns the file, so the lease is only about crashes: a restart drops every lease.
+    // The excluded ids travel as one JSON array: one cached statement for any length, and
+    // `NOT IN` over an empty json_each excludes nothing.
     const rows = this.#all(
       `UPDATE notifications SET lease_until = ?, attempts = attempts + 1
        WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
-                    AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at LIMIT ?)
+                    AND (lease_until IS NULL OR lease_until <= ?)
+                    AND channel_id NOT IN (SELECT value FROM json_each(?))
+                    ORDER BY next_attempt_at LIMIT ?)
        RETURNING *`,
       leaseUntil,
       now,
       now,
+      JSON.stringify(excludeChannels),
       limit,
     ).map(toNotification);
     this.onWrite();
