@@ -135,7 +135,10 @@ describe('crash between commit and delivery', () => {
         if (rows.length !== 2) return false;
         const attempted = rows.find((r) => r.channel_id === channelIds.get('refusing'));
         const leased = rows.find((r) => r.channel_id === channelIds.get('hanging'));
-        return attempted?.recorded.length && leased?.lease_until ? ([attempted, leased] as const) : false;
+        // the refused row is settled once its retry is scheduled (its lease dropped), not when
+        // the attempt alone is recorded: the two are separate writes
+        const settled = attempted?.recorded.length && attempted.lease_until === null;
+        return settled && leased?.lease_until ? ([attempted, leased] as const) : false;
       },
       { timeoutMs: 10_000 },
     );
