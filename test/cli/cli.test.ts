@@ -307,7 +307,9 @@ describe('the real process', () => {
       );
       expect(run.timedOut, `${run.stdout}\n${run.stderr}`).toBe(false);
       expect(run.code).not.toBe(0);
-      expect(run.stderr).toMatch(/cannot listen on 127\.0\.0\.1:\d+ \(VIGIL_HOST, VIGIL_PORT\): the address is in use/);
+      expect(run.stderr).toMatch(
+        /cannot listen on 127\.0\.0\.1:\d+ \(VIGIL_HOST, VIGIL_PORT\): the address is in use/,
+      );
       expect(run.stdout, 'the one-time key must not be spent on a failed start').not.toMatch(/vgl_/);
     } finally {
       await new Promise<void>((resolve) => blocker.close(() => resolve()));
