@@ -76,31 +76,37 @@ export const checkValues = (c: Check): unknown[] => [
   c.updatedAt,
 ];
 
+/** Where each of CHECK_COLUMNS stands in a raw row, so adding a column cannot shift the others. */
+const col = Object.fromEntries(CHECK_COLUMNS.map((name, i) => [name, i])) as Record<
+  (typeof CHECK_COLUMNS)[number],
+  number
+>;
+
 /** A check from its column values in CHECK_COLUMNS order (a raw row: no per-row key lookups). */
 export function checkFromValues(v: unknown[]): Check {
   return {
-    id: String(v[0]),
-    projectId: String(v[1]),
-    name: String(v[2]),
-    slug: String(v[3]),
-    description: String(v[4]),
-    tags: JSON.parse(String(v[5])),
-    schedule: JSON.parse(String(v[6])),
-    maxRuntime: numOrNull(v[7]),
-    failureThreshold: num(v[8]),
-    severity: v[9] as Check['severity'],
-    manualResume: num(v[10]) === 1,
-    methods: v[11] as Check['methods'],
-    status: v[12] as Check['status'],
-    failureCount: num(v[13]),
-    lastPingAt: numOrNull(v[14]),
-    openRuns: JSON.parse(String(v[15])),
-    nextDeadline: numOrNull(v[16]),
-    statusChangedAt: num(v[17]),
-    pingSeq: num(v[18]),
-    rev: num(v[19]),
-    createdAt: num(v[20]),
-    updatedAt: num(v[21]),
+    id: String(v[col.id]),
+    projectId: String(v[col.project_id]),
+    name: String(v[col.name]),
+    slug: String(v[col.slug]),
+    description: String(v[col.description]),
+    tags: JSON.parse(String(v[col.tags])),
+    schedule: JSON.parse(String(v[col.schedule])),
+    maxRuntime: numOrNull(v[col.max_runtime]),
+    failureThreshold: num(v[col.failure_threshold]),
+    severity: v[col.severity] as Check['severity'],
+    manualResume: num(v[col.manual_resume]) === 1,
+    methods: v[col.methods] as Check['methods'],
+    status: v[col.status] as Check['status'],
+    failureCount: num(v[col.failure_count]),
+    lastPingAt: numOrNull(v[col.last_ping_at]),
+    openRuns: JSON.parse(String(v[col.open_runs])),
+    nextDeadline: numOrNull(v[col.next_deadline]),
+    statusChangedAt: num(v[col.status_changed_at]),
+    pingSeq: num(v[col.ping_seq]),
+    rev: num(v[col.rev]),
+    createdAt: num(v[col.created_at]),
+    updatedAt: num(v[col.updated_at]),
   };
 }
 
