@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { channelRoutes } from './api/channels.ts';
 import { checkRoutes } from './api/checks.ts';
+import { notificationRoutes } from './api/notifications.ts';
 import type { AppDeps } from './deps.ts';
 import { ApiError, toErrorResponse, validationError } from './errors.ts';
 import { type AuthVariables, apiKeyAuth, requireWrite } from './middleware/api-key.ts';
@@ -72,6 +73,7 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
   api.use('*', requireJson());
   checkRoutes(api, deps);
   channelRoutes(api, deps);
+  notificationRoutes(api, deps);
   // A known path with a method it does not take: say so, rather than "no route".
   const allowed: Record<string, string> = {
     '/checks': 'GET, POST',
@@ -81,6 +83,7 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
     '/checks/:id/resume': 'POST',
     '/checks/:id/pings': 'GET',
     '/checks/:id/flips': 'GET',
+    '/checks/:id/notifications': 'GET',
     '/channels': 'GET, POST',
     '/channels/:id': 'GET, PATCH, DELETE',
     '/channels/:id/test': 'POST',

@@ -33,6 +33,13 @@ type Body = z.infer<typeof CheckUpdateSchema>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** A check of the key's project; another project's check is "not found", as if it did not exist. */
+export async function ownedCheck(tx: Tx, projectId: string, id: string): Promise<Check> {
+  const check = UUID.test(id) ? await tx.getCheck(id.toLowerCase()) : null;
+  if (!check || check.projectId !== projectId) throw notFound('check');
+  return check;
+}
+
 function toPatch(b: Body): CheckPatch {
   return {
     name: b.name,
@@ -59,12 +66,7 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     return p;
   }
 
-  /** A check of the key's project; another project's check is "not found", as if it did not exist. */
-  async function owned(tx: Tx, projectId: string, id: string): Promise<Check> {
-    const check = UUID.test(id) ? await tx.getCheck(id.toLowerCase()) : null;
-    if (!check || check.projectId !== projectId) throw notFound('check');
-    return check;
-  }
+  const owned = ownedCheck;
 
   function slugTaken<T>(p: Promise<T>): Promise<T> {
     return p.catch((err) => {
