@@ -47,5 +47,7 @@ export interface Notifier<C = unknown> {
   configSchema: z.ZodType<C>;
   /** config keys whose values are secrets: masked on read, never logged */
   secretFields: readonly string[];
+  /** config keys holding URLs whose path and query may carry a token: shown as origin + mask */
+  urlFields?: readonly string[];
   send(payload: AlertPayload, config: C, ctx: SendContext): Promise<SendResult>;
 }

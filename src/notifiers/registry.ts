@@ -1,7 +1,7 @@
 // Every channel kind vigil knows. Adding a channel: one new file exporting a Notifier, and
 // one line in CHANNELS below.
 import type { Notifier } from './notifier.ts';
-import { maskFields, restoreFields } from './secret-mask.ts';
+import { maskFields, maskUrlFields, restoreFields, restoreUrlFields } from './secret-mask.ts';
 import { webhook } from './webhook.ts';
 
 const CHANNELS: readonly Notifier<unknown>[] = [
@@ -26,7 +26,8 @@ export function getNotifier(kind: string): Notifier<unknown> | undefined {
  * rather than guess which fields are secret.
  */
 export function maskSecrets<C extends Record<string, unknown>>(kind: string, config: C): C {
-  return maskFields(config, requireNotifier(kind).secretFields);
+  const notifier = requireNotifier(kind);
+  return maskUrlFields(maskFields(config, notifier.secretFields), notifier.urlFields ?? []);
 }
 
 /**
@@ -39,7 +40,12 @@ export function mergeSecrets<C extends Record<string, unknown>>(
   oldConfig: Record<string, unknown>,
   newConfig: C,
 ): C {
-  return restoreFields(oldConfig, newConfig, requireNotifier(kind).secretFields);
+  const notifier = requireNotifier(kind);
+  return restoreUrlFields(
+    oldConfig,
+    restoreFields(oldConfig, newConfig, notifier.secretFields),
+    notifier.urlFields ?? [],
+  );
 }
 
 function requireNotifier(kind: string): Notifier<unknown> {

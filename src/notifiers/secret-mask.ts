@@ -64,3 +64,40 @@ function restoreDeep(previous: unknown, next: unknown): unknown {
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A URL whose path or query may carry a token (webhook URLs usually do): shown as its origin
+ * and a masked rest, e.g. "https://discord.com/••••Xy9z", so an operator can still tell
+ * where it points.
+ */
+export function maskUrl(url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return maskValue(url);
+  }
+  const rest = `${parsed.pathname}${parsed.search}`.replace(/^\//, '');
+  return rest === '' ? url : `${parsed.origin}/${maskValue(rest)}`;
+}
+
+/** Masks the URL fields of a config. */
+export function maskUrlFields<C extends Record<string, unknown>>(config: C, fields: readonly string[]): C {
+  const out: Record<string, unknown> = { ...config };
+  for (const field of fields) if (typeof out[field] === 'string') out[field] = maskUrl(out[field] as string);
+  return out as C;
+}
+
+/** A URL field sent back exactly as it was shown keeps the stored URL. */
+export function restoreUrlFields<C extends Record<string, unknown>>(
+  previous: Record<string, unknown>,
+  next: C,
+  fields: readonly string[],
+): C {
+  const out: Record<string, unknown> = { ...next };
+  for (const field of fields) {
+    const old = previous[field];
+    if (typeof old === 'string' && out[field] === maskUrl(old)) out[field] = old;
+  }
+  return out as C;
+}

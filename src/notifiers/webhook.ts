@@ -46,6 +46,9 @@ export const webhookConfigSchema = z
       .superRefine((url, ctx) => {
         const problem = urlProblem(url);
         if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `URL ${problem}` });
+        // a masked URL that could not be restored must not silently become the new target
+        else if (url.includes(MASK))
+          ctx.addIssue({ code: 'custom', message: 'looks masked; send the real URL' });
       }),
     secret: z
       .string()
@@ -73,6 +76,8 @@ export const webhook: Notifier<WebhookConfig> = {
   configSchema: webhookConfigSchema,
   // header values are masked too: they usually carry the receiver's token (Authorization, X-Api-Key)
   secretFields: ['secret', 'headers'],
+  // webhook URLs often carry their own token (Discord, Zapier, Slack-style hooks)
+  urlFields: ['url'],
 
   async send(payload, config, { http, deliveryId }) {
     // serialised once: these exact bytes are what is signed and what is sent

@@ -138,7 +138,25 @@ describe('GET /channels', () => {
     expect(res.status).toBe(200);
     const got = await json<ChannelView>(res);
     expect(got.config.secret).toBe(`••••${channel.config.secret!.slice(-4)}`);
-    expect(got.config.url).toBe(`${receiver.url}/hook`);
+  });
+
+  it('masks the URL past its origin, since webhook URLs often carry a token', async () => {
+    const channel = await createWebhook({ config: { url: `${receiver.url}/hooks/T000/B000/XXXXsecretZZ9` } });
+    expect(channel.config.url).toBe(`${receiver.url}/hooks/T000/B000/XXXXsecretZZ9`); // in full once, on create
+    const got = await json<ChannelView>(await h.api('GET', `/channels/${channel.id}`));
+    expect(got.config.url).toBe(`${receiver.url}/••••tZZ9`);
+  });
+
+  it('keeps the stored URL when the masked URL is sent back, and refuses a masked one it cannot restore', async () => {
+    const channel = await createWebhook({ config: { url: `${receiver.url}/hooks/T000/B000/XXXXsecretZZ9` } });
+    const read = await json<ChannelView>(await h.api('GET', `/channels/${channel.id}`));
+    expect((await h.api('PATCH', `/channels/${channel.id}`, { config: read.config })).status).toBe(200);
+    await sendTest(channel.id);
+    expect(receiver.requests[0]!.url).toBe('/hooks/T000/B000/XXXXsecretZZ9');
+    const res = await h.api('PATCH', `/channels/${channel.id}`, {
+      config: { url: `${receiver.url}/••••abcd` },
+    });
+    await expectApiError(res, 400, /config\.url: looks masked/);
   });
 
   it('masks header values, which usually carry tokens', async () => {
@@ -222,7 +240,7 @@ describe('PATCH /channels/:id', () => {
     expect(await json<ChannelView>(res)).toMatchObject({
       name: 'pager',
       events: ['down'],
-      config: { url: `${receiver.url}/hook` },
+      config: { url: `${receiver.url}/••••` },
     });
   });
 

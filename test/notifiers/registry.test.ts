@@ -22,7 +22,7 @@ describe('the registry', () => {
 describe('maskSecrets', () => {
   it('keeps the last 4 characters of long secrets and nothing of short ones', () => {
     expect(maskSecrets('webhook', stored)).toEqual({
-      url: 'https://hooks.example.com/x',
+      url: 'https://hooks.example.com/••••',
       method: 'POST',
       secret: '••••abcd',
       headers: { Authorization: '••••wxyz', 'X-Short': '••••' },
@@ -37,6 +37,28 @@ describe('maskSecrets', () => {
 
   it('refuses to guess for an unknown kind', () => {
     expect(() => maskSecrets('sms-pigeon', stored)).toThrow('unknown channel kind "sms-pigeon"');
+  });
+});
+
+describe('URL masking', () => {
+  it('keeps the origin and masks the path and query, whose token shows its last 4 characters', () => {
+    const config = { ...stored, url: 'https://discord.com/api/webhooks/123/abcdefghijklmnop?wait=true' };
+    expect(maskSecrets('webhook', config).url).toBe('https://discord.com/••••true');
+  });
+
+  it('shows a bare origin as it is', () => {
+    expect(maskSecrets('webhook', { ...stored, url: 'https://hooks.example.com/' }).url).toBe(
+      'https://hooks.example.com/',
+    );
+  });
+
+  it('restores the stored URL when its masked form comes back, and only then', () => {
+    const config = { ...stored, url: 'https://hooks.example.com/services/T0/B0/tokentoken' };
+    const masked = maskSecrets('webhook', config);
+    expect(mergeSecrets('webhook', config, masked).url).toBe(config.url);
+    expect(mergeSecrets('webhook', config, { ...masked, url: 'https://other.example.com/' }).url).toBe(
+      'https://other.example.com/',
+    );
   });
 });
 
