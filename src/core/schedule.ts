@@ -42,6 +42,11 @@ export function validateTimezone(timezone: string): string | null {
   }
 }
 
+/** The canonical spelling of a valid IANA timezone ("europe/berlin" -> "Europe/Berlin"). */
+export function canonicalTimezone(timezone: string): string {
+  return new Intl.DateTimeFormat('en-US', { timeZone: timezone }).resolvedOptions().timeZone;
+}
+
 /** null when the expression is usable in the timezone, else a short message naming the problem. */
 export function validateCron(expression: string, timezone: string): string | null {
   const tzError = validateTimezone(timezone);

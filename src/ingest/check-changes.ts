@@ -1,5 +1,6 @@
 // Changes people make to checks (create, edit, pause, resume), written the same way pings
 // are: the new state with its flip and notifications, in one transaction.
+import { canonicalTimezone } from '../core/schedule.ts';
 import { slugify } from '../core/slug.ts';
 import { reconfigure, transition } from '../core/status.ts';
 import type { Schedule } from '../core/types.ts';
@@ -19,9 +20,15 @@ export type ScheduleInput =
 /** A partial CheckConfig; `undefined` leaves a field as it is. */
 export type CheckPatch = Omit<Partial<CheckConfig>, 'schedule'> & { schedule?: ScheduleInput };
 
-/** Fills a left-out grace: the check's current grace when editing, the default when creating. */
+/**
+ * Fills a left-out grace (the check's current grace when editing, the default when
+ * creating) and spells the timezone canonically.
+ */
 function withGrace(input: ScheduleInput, fallback: number): Schedule {
-  return input.kind === 'none' ? input : { ...input, grace: input.grace ?? fallback };
+  if (input.kind === 'none') return input;
+  const grace = input.grace ?? fallback;
+  if (input.kind === 'interval') return { ...input, grace };
+  return { ...input, timezone: canonicalTimezone(input.timezone), grace };
 }
 
 export class SlugTakenError extends Error {

@@ -107,6 +107,15 @@ describe('POST /checks', () => {
     await expectApiError(await h.api('POST', '/checks', { slug: 'backup' }), 409, /slug "backup"/);
   });
 
+  it('spells the timezone canonically', async () => {
+    const check = await createCheck(h, {
+      name: 'tz',
+      schedule: { kind: 'cron', expression: '0 2 * * *', timezone: 'europe/berlin' },
+    });
+    expect(check.schedule).toMatchObject({ timezone: 'Europe/Berlin' });
+    expect(check.schedule_text).toBe('at 02:00 Europe/Berlin');
+  });
+
   it('keeps the grace when a PATCH sends a schedule without one, and defaults it on create', async () => {
     const check = await createCheck(h, { name: 'g', schedule: { kind: 'interval', period: 60, grace: 42 } });
     const res = await h.api('PATCH', `/checks/${check.id}`, { schedule: { kind: 'interval', period: 120 } });
