@@ -4,11 +4,11 @@
 // Answers are plain text ("OK", "Created", "not found") as existing clients expect.
 // Runtime-neutral: the Hono route and the Node fast path both translate to and from these
 // plain values.
+import { UUID_PATTERN as UUID } from '../core/ids.ts';
 import { SLUG_PATTERN } from '../core/slug.ts';
 import type { PingKind } from '../core/types.ts';
 import type { Ingestor, PingRequest } from '../ingest/ingest.ts';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PING_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 /** Past the stored part, a body is read and dropped up to this much, then cut off. */
 const MAX_DISCARD = 10 * 1024 * 1024;

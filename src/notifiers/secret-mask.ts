@@ -12,9 +12,18 @@ export function maskValue(secret: string): string {
 /** A copy of `config` with every string inside the named fields masked (a field may hold a
  * string, or an object/array of them, like webhook headers). Other fields are untouched. */
 export function maskFields<C extends Record<string, unknown>>(config: C, fields: readonly string[]): C {
+  return mapFields(config, fields, (value) => maskDeep(value));
+}
+
+/** A copy of `config` with `fn` applied to each named field it has. */
+function mapFields<C extends Record<string, unknown>>(
+  config: C,
+  fields: readonly string[],
+  fn: (value: unknown, field: string) => unknown,
+): C {
   const out: Record<string, unknown> = { ...config };
   for (const field of fields) {
-    if (Object.hasOwn(out, field)) out[field] = maskDeep(out[field]);
+    if (Object.hasOwn(out, field)) out[field] = fn(out[field], field);
   }
   return out as C;
 }
@@ -29,11 +38,7 @@ export function restoreFields<C extends Record<string, unknown>>(
   next: C,
   fields: readonly string[],
 ): C {
-  const out: Record<string, unknown> = { ...next };
-  for (const field of fields) {
-    if (Object.hasOwn(out, field)) out[field] = restoreDeep(previous[field], out[field]);
-  }
-  return out as C;
+  return mapFields(next, fields, (value, field) => restoreDeep(previous[field], value));
 }
 
 function maskDeep(value: unknown): unknown {
@@ -83,9 +88,7 @@ export function maskUrl(url: string): string {
 
 /** Masks the URL fields of a config. */
 export function maskUrlFields<C extends Record<string, unknown>>(config: C, fields: readonly string[]): C {
-  const out: Record<string, unknown> = { ...config };
-  for (const field of fields) if (typeof out[field] === 'string') out[field] = maskUrl(out[field] as string);
-  return out as C;
+  return mapFields(config, fields, (value) => (typeof value === 'string' ? maskUrl(value) : value));
 }
 
 /** A URL field sent back exactly as it was shown keeps the stored URL. */
@@ -94,10 +97,8 @@ export function restoreUrlFields<C extends Record<string, unknown>>(
   next: C,
   fields: readonly string[],
 ): C {
-  const out: Record<string, unknown> = { ...next };
-  for (const field of fields) {
+  return mapFields(next, fields, (value, field) => {
     const old = previous[field];
-    if (typeof old === 'string' && out[field] === maskUrl(old)) out[field] = old;
-  }
-  return out as C;
+    return typeof old === 'string' && value === maskUrl(old) ? old : value;
+  });
 }

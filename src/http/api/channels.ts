@@ -6,6 +6,7 @@ import type { Channel } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, notFound, validationError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
+import { iso, isoOrNull } from './check-view.ts';
 import { ErrorResponses, jsonBody } from './openapi-common.ts';
 
 type Env = { Variables: AuthVariables };
@@ -61,9 +62,9 @@ function view(ch: Channel, reveal = false): z.infer<typeof ChannelSchema> {
     events: ch.events,
     broken: ch.brokenReason !== null,
     broken_reason: ch.brokenReason,
-    broken_at: ch.brokenAt === null ? null : new Date(ch.brokenAt).toISOString(),
-    created_at: new Date(ch.createdAt).toISOString(),
-    updated_at: new Date(ch.updatedAt).toISOString(),
+    broken_at: isoOrNull(ch.brokenAt),
+    created_at: iso(ch.createdAt),
+    updated_at: iso(ch.updatedAt),
   };
 }
 

@@ -4,8 +4,8 @@ import { pingUrl } from '../../ingest/commit-transition.ts';
 import type { Check, FlipRow, Ping, Project } from '../../store/store.ts';
 import type { CheckSchema, FlipSchema, PingSchema } from './check-schemas.ts';
 
-const iso = (t: number) => new Date(t).toISOString();
-const isoOrNull = (t: number | null) => (t === null ? null : iso(t));
+export const iso = (t: number) => new Date(t).toISOString();
+export const isoOrNull = (t: number | null) => (t === null ? null : iso(t));
 
 /** A check as the API shows it. */
 export function checkView(check: Check, project: Project, baseUrl: string): z.infer<typeof CheckSchema> {

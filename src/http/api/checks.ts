@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { UUID_PATTERN as UUID } from '../../core/ids.ts';
 import { slugify } from '../../core/slug.ts';
 import {
   type CheckPatch,
@@ -30,8 +31,6 @@ import { ErrorResponses, jsonBody } from './openapi-common.ts';
 
 type Env = { Variables: AuthVariables };
 type Body = z.infer<typeof CheckUpdateSchema>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A check of the key's project; another project's check is "not found", as if it did not exist. */
 export async function ownedCheck(tx: Tx, projectId: string, id: string): Promise<Check> {

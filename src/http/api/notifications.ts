@@ -3,10 +3,9 @@ import type { Attempt, Notification } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
 import { IdParam } from './check-schemas.ts';
+import { iso, isoOrNull } from './check-view.ts';
 import { ownedCheck } from './checks.ts';
 import { ErrorResponses } from './openapi-common.ts';
-
-const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
 const NotificationSchema = z
   .object({
@@ -41,8 +40,8 @@ function view(n: Notification, attempts: Attempt[]): z.infer<typeof Notification
     claims: n.attempts,
     next_attempt_at: n.status === 'pending' ? iso(n.nextAttemptAt) : null,
     last_error: n.lastError,
-    created_at: iso(n.createdAt)!,
-    done_at: iso(n.doneAt),
+    created_at: iso(n.createdAt),
+    done_at: isoOrNull(n.doneAt),
     attempts: attempts.map((a) => ({
       at: iso(a.at)!,
       outcome: a.outcome,
