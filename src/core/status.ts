@@ -96,11 +96,14 @@ function result(
   after: CheckState,
   now: number,
   reason: string,
-  extra: Partial<Pick<Transition, 'durationMs' | 'ignored'>> = {},
+  extra: Partial<Pick<Transition, 'durationMs' | 'ignored'> & Pick<Flip, 'cause'>> = {},
 ): Transition {
   const state = settle(after, now);
-  const flip: Flip | null =
-    before.status === state.status ? null : { from: before.status, to: state.status, at: now, reason };
+  let flip: Flip | null = null;
+  if (before.status !== state.status) {
+    flip = { from: before.status, to: state.status, at: now, reason };
+    if (extra.cause !== undefined && state.status === 'down') flip.cause = extra.cause;
+  }
   return { state, flip, durationMs: extra.durationMs ?? null, ignored: extra.ignored ?? false };
 }
 
@@ -143,7 +146,9 @@ function onDeadline(state: CheckState, now: number): Transition {
       else openRuns[runId] = started;
     }
     if (overdue.length === 0) return result(state, state, now, '');
-    return result(state, { ...state, status: 'down', openRuns }, now, overdueReason(state, overdue, now));
+    return result(state, { ...state, status: 'down', openRuns }, now, overdueReason(state, overdue, now), {
+      cause: 'too_long',
+    });
   }
 
   const due = dueAt(state);
@@ -240,7 +245,10 @@ function onPing(state: CheckState, input: PingInput, now: number): Transition {
   const words = failureWords(input);
   if (failureCount >= threshold) {
     const reason = threshold > 1 ? `${failureCount} consecutive failures (${words})` : words;
-    return result(state, { ...pinged, status: 'down', failureCount }, now, reason, { durationMs });
+    return result(state, { ...pinged, status: 'down', failureCount }, now, reason, {
+      durationMs,
+      cause: 'failed',
+    });
   }
   // Below the threshold the job did report in, so a new or late check counts as up.
   const status: Status = base.status === 'new' || base.status === 'late' ? 'up' : base.status;
@@ -285,7 +293,7 @@ export function reconfigure(state: CheckState, now: number): Transition {
  * late are news; a first ping, a late check catching up, pausing and resuming are not.
  */
 export function eventForFlip(flip: Flip): EventKind | null {
-  if (flip.to === 'down') return 'down';
+  if (flip.to === 'down') return flip.cause ?? 'down';
   if (flip.to === 'late') return 'late';
   if (flip.from === 'down' && flip.to === 'up') return 'up';
   return null;

@@ -49,6 +49,8 @@ export interface Flip {
   at: number;
   /** in words, e.g. "no ping for 5 minutes", "run exceeded max runtime (10 s)" */
   reason: string;
+  /** for a flip to down: why — a failed run or a run past its limit; absent for missed pings */
+  cause?: 'failed' | 'too_long';
 }
 
 export interface Transition {
@@ -61,5 +63,13 @@ export interface Transition {
   ignored: boolean;
 }
 
-/** What a notification says happened; decided from a flip. */
-export type EventKind = 'down' | 'up' | 'late';
+/**
+ * What a notification says happened; decided from a flip. `down`: pings stopped coming;
+ * `failed`: a run reported failure; `too_long`: a run went past its limit; `late`: a ping is
+ * overdue and the grace period has started; `up`: a down check is back.
+ */
+export const EVENT_KINDS = ['down', 'failed', 'too_long', 'late', 'up'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** The events that mean the check is down. */
+export const DOWN_EVENTS: readonly EventKind[] = ['down', 'failed', 'too_long'];

@@ -1,6 +1,6 @@
 // Turning what came back from a provider into a SendResult (STYLE habit 6): temporary trouble
 // is retried, permanent trouble marks the channel broken with a message the operator can act on.
-import { HttpError, type HttpResponse } from './http.ts';
+import { type HttpClient, HttpError, type HttpRequestInit, type HttpResponse } from './http.ts';
 import type { SendResult } from './notifier.ts';
 
 const SNIPPET_CHARS = 200;
@@ -54,4 +54,39 @@ function describeStatus(res: HttpResponse): string {
   if (snippet === '') return `HTTP ${res.status} (empty body)`;
   const cut = snippet.length > SNIPPET_CHARS ? `${snippet.slice(0, SNIPPET_CHARS)}…` : snippet;
   return `HTTP ${res.status}: ${cut}`;
+}
+
+/**
+ * One request to a provider, its answer turned into a SendResult. `inspect` reads what the
+ * status alone cannot tell (Slack and Telegram answer 200 with `"ok": false`); when it returns
+ * undefined, the status decides.
+ */
+export async function deliver(
+  http: HttpClient,
+  url: string,
+  init: HttpRequestInit,
+  inspect?: (res: HttpResponse) => SendResult | undefined,
+): Promise<SendResult> {
+  let res: HttpResponse;
+  try {
+    res = await http.request(url, init);
+  } catch (err) {
+    return resultFromHttpError(err);
+  }
+  return inspect?.(res) ?? classifyResponse(res);
+}
+
+/** A JSON request: the body serialised, Content-Type set, `headers` added. */
+export function jsonRequest(body: unknown, headers: Record<string, string> = {}, method = 'POST'): HttpRequestInit {
+  return { method, headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/** The body parsed as JSON, or undefined when it is not JSON (or was cut short). */
+export function parseJson(res: HttpResponse): unknown {
+  if (res.truncated) return undefined;
+  try {
+    return JSON.parse(res.text);
+  } catch {
+    return undefined;
+  }
 }

@@ -7,6 +7,8 @@ export interface AlertPayload {
   event: EventKind;
   /** true for "send a test alert" */
   test?: boolean;
+  /** for a reminder that the check is still down: 1 for the first reminder, 2 for the next, … */
+  reminder?: number;
   check: {
     id: string;
     name: string;
@@ -34,10 +36,30 @@ export type SendResult =
   /** permanent: bad token, 4xx — do not retry; the channel is marked broken with this message */
   | { outcome: 'failed'; error: string };
 
+/** The operator's SMTP server, from configuration (VIGIL_SMTP_*); never from a channel. */
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS when the server offers it */
+  secure: boolean;
+  /** refuse to send unless the connection is upgraded with STARTTLS */
+  requireTls: boolean;
+  /** verify the server's certificate (default true; false only for self-signed test servers) */
+  rejectUnauthorized: boolean;
+  user?: string;
+  password?: string;
+  /** the From address when a channel does not set one */
+  from: string;
+  /** per connection attempt and per command, in ms */
+  timeoutMs: number;
+}
+
 export interface SendContext {
   http: HttpClient;
   /** stable per notification row: lets receivers drop a re-sent duplicate after a crash */
   deliveryId?: string;
+  /** set when SMTP is configured; the email channel refuses to send without it */
+  smtp?: SmtpSettings;
 }
 
 /** One channel kind. Adding a channel is one file exporting one of these, listed in registry.ts. */

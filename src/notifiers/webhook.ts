@@ -1,10 +1,9 @@
 // The generic webhook channel: the AlertPayload as JSON to a URL of the operator's choosing,
 // optionally signed so the receiver can tell it came from us.
 import { z } from 'zod';
-import { classifyResponse, resultFromHttpError } from './classify.ts';
-import { type HttpResponse, urlProblem } from './http.ts';
+import { deliver } from './classify.ts';
+import { httpUrl, secret } from './fields.ts';
 import type { Notifier } from './notifier.ts';
-import { MASK } from './secret-mask.ts';
 
 export const USER_AGENT = 'vigil-webhook/1';
 export const SIGNATURE_HEADER = 'X-Vigil-Signature';
@@ -40,23 +39,8 @@ const headerName = z
 
 export const webhookConfigSchema = z
   .object({
-    url: z
-      .string()
-      .max(2048)
-      .superRefine((url, ctx) => {
-        const problem = urlProblem(url);
-        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `URL ${problem}` });
-        // a masked URL that could not be restored must not silently become the new target
-        else if (url.includes(MASK))
-          ctx.addIssue({ code: 'custom', message: 'looks masked; send the real URL' });
-      }),
-    secret: z
-      .string()
-      .min(1)
-      .max(256)
-      // a masked value that could not be restored must not silently become the new secret
-      .refine((s) => !s.startsWith(MASK), 'looks masked; send the real secret')
-      .optional(),
+    url: httpUrl(),
+    secret: secret(256).optional(),
     method: z.enum(['POST', 'PUT', 'PATCH']).default('POST'),
     headers: z
       .record(headerName, z.string().max(1024).regex(HEADER_VALUE, 'must be printable text on one line'))
@@ -90,14 +74,8 @@ export const webhook: Notifier<WebhookConfig> = {
     };
     if (deliveryId !== undefined) headers[DELIVERY_HEADER] = deliveryId;
     if (config.secret !== undefined) headers[SIGNATURE_HEADER] = await signBody(config.secret, body);
-    let res: HttpResponse;
-    try {
-      // `?? 'POST'`: a stored config that skipped the schema must not silently become a GET
-      res = await http.request(config.url, { method: config.method ?? 'POST', headers, body });
-    } catch (err) {
-      return resultFromHttpError(err);
-    }
-    return classifyResponse(res);
+    // `?? 'POST'`: a stored config that skipped the schema must not silently become a GET
+    return deliver(http, config.url, { method: config.method ?? 'POST', headers, body });
   },
 };
 

@@ -1,3 +1,4 @@
+import { EVENT_KINDS } from '../../core/types.ts';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { alertPayload } from '../../ingest/commit-transition.ts';
 import { defaultCheckConfig, newCheck } from '../../ingest/new-check.ts';
@@ -12,7 +13,7 @@ import { ErrorResponses, jsonBody } from './openapi-common.ts';
 type Env = { Variables: AuthVariables };
 
 const Events = z
-  .array(z.enum(['down', 'up', 'late']))
+  .array(z.enum(EVENT_KINDS))
   .min(1)
   .max(3);
 const ConfigObject = z

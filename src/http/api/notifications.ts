@@ -1,3 +1,4 @@
+import { EVENT_KINDS } from '../../core/types.ts';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Attempt, Notification } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
@@ -12,7 +13,7 @@ const NotificationSchema = z
     id: z.number(),
     flip_id: z.number(),
     channel_id: z.string(),
-    event: z.enum(['down', 'up', 'late']),
+    event: z.enum(EVENT_KINDS),
     status: z.enum(['pending', 'delivered', 'failed']),
     claims: z.number().openapi({ description: 'how often a dispatcher took it up' }),
     next_attempt_at: z.string().nullable().openapi({ description: 'for a pending one' }),
