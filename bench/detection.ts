@@ -76,6 +76,8 @@ function upCheck(projectId: string, i: number, schedule: Schedule, lastPingAt: n
       severity: 'important',
       manualResume: false,
       methods: 'any',
+      channels: [],
+      realertEvery: null,
     },
     now,
   );
@@ -116,6 +118,9 @@ export async function runDetection(opts: DetectionOptions = DETECTION_DEFAULTS):
       name: 'bench webhook',
       config: { url: 'http://127.0.0.1:9/', method: 'POST', secret: 'x' },
       events: ['down', 'up'],
+      minSeverity: 'low',
+      maxSeverity: 'critical',
+      tags: [],
       brokenReason: null,
       brokenAt: null,
       createdAt: now,

@@ -47,7 +47,13 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     allowPrivateAddresses: config.allowPrivateTargets,
   });
   const dispatcher = new Dispatcher(store, { clock, http, logger });
-  const scheduler = new DeadlineScheduler(store, { clock, baseUrl: config.baseUrl, logger, onCommitted });
+  const scheduler = new DeadlineScheduler(store, {
+    clock,
+    baseUrl: config.baseUrl,
+    logger,
+    onCommitted,
+    onQueued: () => dispatcher.nudge(),
+  });
   function onCommitted(c: Committed): void {
     scheduler.nudge(c.check.nextDeadline);
     if (c.queued > 0) dispatcher.nudge();

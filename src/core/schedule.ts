@@ -76,13 +76,17 @@ export function nextDue(schedule: Schedule, after: number): number | null {
   switch (schedule.kind) {
     case 'interval':
       return after + schedule.period * 1000;
-    case 'cron': {
-      const next = cronFor(schedule.expression.trim(), schedule.timezone).nextRun(new Date(after));
-      return next ? next.getTime() : null;
-    }
+    case 'cron':
+      return nextCronRun(schedule.expression, schedule.timezone, after);
     case 'none':
       return null;
   }
+}
+
+/** The first time `expression` matches in `timezone` strictly after `after` (epoch ms); null if never. */
+export function nextCronRun(expression: string, timezone: string, after: number): number | null {
+  const next = cronFor(expression.trim(), timezone).nextRun(new Date(after));
+  return next ? next.getTime() : null;
 }
 
 const UNITS = [

@@ -73,3 +73,12 @@ export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** The events that mean the check is down. */
 export const DOWN_EVENTS: readonly EventKind[] = ['down', 'failed', 'too_long'];
+
+/**
+ * What became of a flip's alert. queued: notifications were queued (or would have been, had
+ * any channel taken them); held: a maintenance window holds it until its release time; grace:
+ * the window ended and the check has a fresh grace before the alert goes; released: held, then
+ * queued; dropped: held, and the check recovered before release; suppressed: a recovery whose
+ * down alert was never sent.
+ */
+export type AlertState = 'queued' | 'held' | 'grace' | 'released' | 'dropped' | 'suppressed';

@@ -1,9 +1,11 @@
 // Changes people make to checks (create, edit, pause, resume), written the same way pings
 // are: the new state with its flip and notifications, in one transaction.
+import { reminderInterval, wasSent } from '../core/alerting.ts';
 import { canonicalTimezone } from '../core/schedule.ts';
 import { slugify } from '../core/slug.ts';
 import { reconfigure, transition } from '../core/status.ts';
 import type { Schedule } from '../core/types.ts';
+import { DEFAULT_SILENCE_PERIOD } from '../projects/keys.ts';
 import type { Check, CheckConfig, Tx } from '../store/store.ts';
 import { type Committed, commitTransition } from './commit-transition.ts';
 import { defaultCheckConfig, newCheck } from './new-check.ts';
@@ -83,12 +85,31 @@ export async function updateCheck(tx: Tx, check: Check, patch: CheckPatch, now: 
     status: t.state.status,
     nextDeadline: t.state.nextDeadline,
     statusChangedAt: t.flip ? now : check.statusChangedAt,
+    remindAt: await remindAfterEdit(tx, check, edited, now),
     rev: check.rev + 1,
     updatedAt: now,
   };
   if (!(await tx.updateCheck(next, check.rev))) throw new Error(`check ${check.id} changed concurrently`);
-  if (t.flip) await tx.insertFlip({ checkId: check.id, ...t.flip });
+  if (t.flip) {
+    // late -> up: no news, so no alert
+    const { cause: _, ...flip } = t.flip;
+    await tx.insertFlip({ checkId: check.id, ...flip });
+  }
   return next;
+}
+
+/**
+ * When the next reminder is due after an edit: turning reminders on for a check that is down
+ * (and whose alert went out) starts them now; turning them off stops them; a new interval
+ * counts from the last reminder's schedule.
+ */
+async function remindAfterEdit(tx: Tx, before: Check, after: Check, now: number): Promise<number | null> {
+  if (after.realertEvery === before.realertEvery) return before.remindAt;
+  if (after.status !== 'down') return null;
+  const project = await tx.getProject(after.projectId);
+  const every = reminderInterval(after.realertEvery, project?.silencePeriod ?? DEFAULT_SILENCE_PERIOD);
+  if (every === null || !wasSent(await tx.lastFlip(after.id))) return null;
+  return now + every;
 }
 
 export async function pauseOrResume(

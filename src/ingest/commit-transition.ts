@@ -1,11 +1,11 @@
 // Writing the consequence with the cause: a check's new state, its flip and the outbox
 // rows for that flip go into the caller's transaction together.
-import { channelsFor } from '../core/routing.ts';
-import { describeSchedule } from '../core/schedule.ts';
+import { type AlertDecision, decideAlert, firstReminder, wasSent } from '../core/alerting.ts';
+import { holdAt } from '../core/maintenance.ts';
 import { eventForFlip } from '../core/status.ts';
-import type { CheckState, EventKind, Transition } from '../core/types.ts';
-import type { AlertPayload } from '../notifiers/notifier.ts';
-import type { Check, Tx } from '../store/store.ts';
+import type { CheckState, Transition } from '../core/types.ts';
+import type { Check, FlipRow, Tx } from '../store/store.ts';
+import { queueAlert } from './queue-alerts.ts';
 
 export interface CommitContext {
   baseUrl: string;
@@ -23,8 +23,6 @@ export interface Committed {
 /** Thrown when the check changed under us; the caller re-reads and tries again. */
 export class ConflictError extends Error {}
 
-const BODY_TAIL = 1000;
-
 /** Only the state machine's own fields: its result may carry stale copies of the others. */
 function stateFields(s: CheckState): CheckState {
   return {
@@ -40,10 +38,6 @@ function stateFields(s: CheckState): CheckState {
   };
 }
 
-export function pingUrl(baseUrl: string, checkId: string): string {
-  return `${baseUrl}/ping/${checkId}`;
-}
-
 export async function commitTransition(
   tx: Tx,
   check: Check,
@@ -51,78 +45,58 @@ export async function commitTransition(
   now: number,
   ctx: CommitContext,
 ): Promise<Committed> {
-  const next: Check = {
+  const event = t.flip ? eventForFlip(t.flip) : null;
+  let decision: AlertDecision | null = null;
+  let downFlip: FlipRow | null = null;
+  let next: Check = {
     ...check,
     ...stateFields(t.state),
     statusChangedAt: t.flip ? now : check.statusChangedAt,
     rev: check.rev + 1,
     updatedAt: now,
   };
+  if (next.status !== 'down') next = { ...next, remindAt: null, remindersSent: 0 };
+  if (event !== null) {
+    const hold = holdAt(await tx.listMaintenance(check.projectId), check, now);
+    // the flip that made the check down: whether its alert went out decides a recovery's
+    if (event === 'up') downFlip = await tx.lastFlip(check.id);
+    decision = decideAlert(event, hold, downFlip);
+    if (decision.alert === 'queued') {
+      const project = await tx.getProject(check.projectId);
+      const remindAt = firstReminder(event, now, check.realertEvery, project?.silencePeriod ?? 3600);
+      next = { ...next, remindAt, remindersSent: 0 };
+    }
+  }
   if (!(await tx.updateCheckState(next, check.rev)))
     throw new ConflictError(`check ${check.id} changed concurrently`);
   if (!t.flip) return { check: next, flipId: null, queued: 0 };
 
-  const flipId = await tx.insertFlip({ checkId: check.id, ...t.flip });
-  const event = eventForFlip(t.flip);
-  if (!event) return { check: next, flipId, queued: 0 };
-  const channels = channelsFor(event, await tx.listChannels(check.projectId));
-  if (channels.length === 0) return { check: next, flipId, queued: 0 };
-
-  const project = await tx.getProject(check.projectId);
-  const body = ctx.pingBody !== undefined ? ctx.pingBody : ((await tx.lastPing(check.id))?.body ?? null);
-  const payload = JSON.stringify(
-    alertPayload(event, next, { id: flipId, ...t.flip }, project?.name ?? '', ctx.baseUrl, {
-      downtimeMs: event === 'up' ? now - check.statusChangedAt : null,
-      body,
-    }),
-  );
-  await tx.insertNotifications(
-    channels.map((c) => ({
-      flipId,
-      channelId: c.id,
-      projectId: check.projectId,
-      checkId: check.id,
-      event,
-      payload,
-      nextAttemptAt: now,
-      createdAt: now,
-    })),
-  );
-  return { check: next, flipId, queued: channels.length };
-}
-
-export function alertPayload(
-  event: EventKind,
-  check: Check,
-  flip: { id: number; from: string; to: string; at: number; reason: string },
-  projectName: string,
-  baseUrl: string,
-  extra: { downtimeMs?: number | null; body?: string | null; test?: boolean } = {},
-): AlertPayload {
-  return {
+  const flipId = await tx.insertFlip({
+    checkId: check.id,
+    from: t.flip.from,
+    to: t.flip.to,
+    at: t.flip.at,
+    reason: t.flip.reason,
     event,
-    ...(extra.test ? { test: true } : {}),
-    check: {
-      id: check.id,
-      name: check.name,
-      slug: check.slug,
-      tags: check.tags,
-      status: check.status,
-      severity: check.severity,
-      schedule: describeSchedule(check.schedule),
-      last_ping_at: check.lastPingAt === null ? null : new Date(check.lastPingAt).toISOString(),
-      ping_url: pingUrl(baseUrl, check.id),
-      url: `${baseUrl}/api/v1/checks/${check.id}`,
-    },
-    flip: {
-      id: flip.id,
-      from: flip.from,
-      to: flip.to,
-      at: new Date(flip.at).toISOString(),
-      reason: flip.reason,
-    },
-    project: { id: check.projectId, name: projectName },
-    downtime_ms: extra.downtimeMs ?? null,
-    last_ping_body: extra.body ? extra.body.slice(-BODY_TAIL) : null,
-  };
+    alert: decision?.alert ?? null,
+    alertNote: decision?.note ?? null,
+    releaseAt: decision?.releaseAt ?? null,
+  });
+  if (event === null || decision === null) return { check: next, flipId, queued: 0 };
+  if (
+    decision.alert === 'suppressed' &&
+    downFlip !== null &&
+    !wasSent(downFlip) &&
+    downFlip.releaseAt !== null
+  ) {
+    // the down alert was still held: now there is nothing left to tell
+    await tx.setFlipAlert(downFlip.id, 'dropped', 'the check recovered before the alert was released', null);
+  }
+  if (decision.alert !== 'queued') return { check: next, flipId, queued: 0 };
+  const queued = await queueAlert(tx, next, { id: flipId, ...t.flip }, event, now, {
+    baseUrl: ctx.baseUrl,
+    pingBody: ctx.pingBody,
+    downtimeMs: event === 'up' ? now - check.statusChangedAt : null,
+  });
+  return { check: next, flipId, queued };
 }

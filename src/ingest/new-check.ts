@@ -14,6 +14,8 @@ export function defaultCheckConfig(slug: string): CheckConfig {
     severity: 'important',
     manualResume: false,
     methods: 'any',
+    channels: [],
+    realertEvery: null,
   };
 }
 
@@ -25,6 +27,8 @@ export function newCheck(id: string, projectId: string, config: CheckConfig, now
     ...newCheckState(config.schedule, config),
     statusChangedAt: now,
     pingSeq: 0,
+    remindAt: null,
+    remindersSent: 0,
     rev: 0,
     createdAt: now,
     updatedAt: now,

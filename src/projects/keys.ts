@@ -61,8 +61,17 @@ export async function authenticate(store: Store, key: string): Promise<ApiKey | 
   return found && constantTimeEqual(found.hash, hash) ? found : null;
 }
 
+/** Seconds: reminders about one check never come closer together than this, by default. */
+export const DEFAULT_SILENCE_PERIOD = 3600;
+
 export async function createProject(tx: Tx, name: string, now: number): Promise<Project> {
-  const project: Project = { id: crypto.randomUUID(), name, pingKey: newPingKey(), createdAt: now };
+  const project: Project = {
+    id: crypto.randomUUID(),
+    name,
+    pingKey: newPingKey(),
+    silencePeriod: DEFAULT_SILENCE_PERIOD,
+    createdAt: now,
+  };
   await tx.insertProject(project);
   return project;
 }

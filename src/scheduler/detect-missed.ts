@@ -6,6 +6,7 @@ import { transition } from '../core/status.ts';
 import type { Transition } from '../core/types.ts';
 import { type Committed, ConflictError, commitTransition } from '../ingest/commit-transition.ts';
 import type { Check, Store } from '../store/store.ts';
+import { runAlertTimers } from './alert-timers.ts';
 import { Alarm, type Clock } from './clock.ts';
 
 export interface SweepEvent {
@@ -27,6 +28,8 @@ export interface DeadlineSchedulerOptions {
   /** how often vigil records that it is alive */
   livenessEveryMs?: number;
   onCommitted?: (c: Committed) => void;
+  /** notifications were queued by a release or a reminder */
+  onQueued?: (count: number) => void;
 }
 
 const ALIVE_KEY = 'scheduler.alive_at';
@@ -77,6 +80,7 @@ export class DeadlineScheduler extends EventEmitter<{
       let due = 0;
       try {
         due = await this.sweep(now, batchSize);
+        due = Math.max(due, await this.runTimers(now, batchSize));
         await this.writeLiveness(now);
       } catch (err) {
         logger.error({ err }, 'deadline sweep failed; retrying in 1 s');
@@ -91,10 +95,27 @@ export class DeadlineScheduler extends EventEmitter<{
         await yieldToEventLoop();
         continue;
       }
-      const earliest = await this.store.earliestDeadline().catch(() => null);
       const cap = now + (this.options.maxSleepMs ?? 1000);
-      await this.alarm.sleepUntil(earliest === null ? cap : Math.min(earliest, cap));
+      await this.alarm.sleepUntil(Math.min(cap, ...(await this.nextWakeTimes())));
     }
+  }
+
+  /** Deadlines, held alerts and reminders: the earliest of each that is pending. */
+  private async nextWakeTimes(): Promise<number[]> {
+    const times: (number | null)[] = await Promise.all([
+      this.store.earliestDeadline(),
+      this.store.earliestRelease(),
+      this.store.earliestReminder(),
+    ]).catch(() => []);
+    return times.filter((t): t is number => t !== null);
+  }
+
+  /** Held alerts whose window ended and reminders that are due; returns how many were handled. */
+  async runTimers(now: number, batchSize = this.options.batchSize ?? 500): Promise<number> {
+    const result = await runAlertTimers(this.store, now, batchSize, { baseUrl: this.options.baseUrl });
+    for (const check of result.changed) this.options.onCommitted?.({ check, flipId: null, queued: 0 });
+    if (result.queued > 0) this.options.onQueued?.(result.queued);
+    return result.handled;
   }
 
   /** One pass over what is due at `now`; returns how many checks were due. */

@@ -1,6 +1,16 @@
 // Converting between database rows (snake_case, 0/1, JSON text) and domain objects.
 // Shared by every engine.
-import type { ApiKey, Attempt, Channel, Check, FlipRow, Notification, Ping, Project } from './store.ts';
+import type {
+  ApiKey,
+  Attempt,
+  Channel,
+  Check,
+  FlipRow,
+  Maintenance,
+  Notification,
+  Ping,
+  Project,
+} from './store.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -12,6 +22,7 @@ export const toProject = (r: Row): Project => ({
   id: String(r.id),
   name: String(r.name),
   pingKey: String(r.ping_key),
+  silencePeriod: num(r.silence_period),
   createdAt: num(r.created_at),
 });
 
@@ -39,6 +50,8 @@ export const CHECK_COLUMNS = [
   'severity',
   'manual_resume',
   'methods',
+  'channels',
+  'realert_every',
   'status',
   'failure_count',
   'last_ping_at',
@@ -46,6 +59,8 @@ export const CHECK_COLUMNS = [
   'next_deadline',
   'status_changed_at',
   'ping_seq',
+  'remind_at',
+  'reminders_sent',
   'rev',
   'created_at',
   'updated_at',
@@ -64,6 +79,8 @@ export const checkValues = (c: Check): unknown[] => [
   c.severity,
   c.manualResume ? 1 : 0,
   c.methods,
+  JSON.stringify(c.channels),
+  c.realertEvery,
   c.status,
   c.failureCount,
   c.lastPingAt,
@@ -71,6 +88,8 @@ export const checkValues = (c: Check): unknown[] => [
   c.nextDeadline,
   c.statusChangedAt,
   c.pingSeq,
+  c.remindAt,
+  c.remindersSent,
   c.rev,
   c.createdAt,
   c.updatedAt,
@@ -97,6 +116,8 @@ export function checkFromValues(v: unknown[]): Check {
     severity: v[col.severity] as Check['severity'],
     manualResume: num(v[col.manual_resume]) === 1,
     methods: v[col.methods] as Check['methods'],
+    channels: JSON.parse(String(v[col.channels])),
+    realertEvery: numOrNull(v[col.realert_every]),
     status: v[col.status] as Check['status'],
     failureCount: num(v[col.failure_count]),
     lastPingAt: numOrNull(v[col.last_ping_at]),
@@ -104,6 +125,8 @@ export function checkFromValues(v: unknown[]): Check {
     nextDeadline: numOrNull(v[col.next_deadline]),
     statusChangedAt: num(v[col.status_changed_at]),
     pingSeq: num(v[col.ping_seq]),
+    remindAt: numOrNull(v[col.remind_at]),
+    remindersSent: num(v[col.reminders_sent]),
     rev: num(v[col.rev]),
     createdAt: num(v[col.created_at]),
     updatedAt: num(v[col.updated_at]),
@@ -119,6 +142,8 @@ export const CHECK_STATE_COLUMNS = [
   'next_deadline',
   'status_changed_at',
   'ping_seq',
+  'remind_at',
+  'reminders_sent',
   'rev',
   'updated_at',
 ] as const;
@@ -131,6 +156,8 @@ export const checkStateValues = (c: Check): unknown[] => [
   c.nextDeadline,
   c.statusChangedAt,
   c.pingSeq,
+  c.remindAt,
+  c.remindersSent,
   c.rev,
   c.updatedAt,
 ];
@@ -158,6 +185,10 @@ export const toFlip = (r: Row): FlipRow => ({
   from: r.from_status as FlipRow['from'],
   to: r.to_status as FlipRow['to'],
   reason: String(r.reason),
+  event: strOrNull(r.event) as FlipRow['event'],
+  alert: strOrNull(r.alert) as FlipRow['alert'],
+  alertNote: strOrNull(r.alert_note),
+  releaseAt: numOrNull(r.release_at),
 });
 
 export const toChannel = (r: Row): Channel => ({
@@ -167,6 +198,9 @@ export const toChannel = (r: Row): Channel => ({
   name: String(r.name),
   config: JSON.parse(String(r.config)),
   events: JSON.parse(String(r.events)),
+  minSeverity: r.min_severity as Channel['minSeverity'],
+  maxSeverity: r.max_severity as Channel['maxSeverity'],
+  tags: JSON.parse(String(r.tags)),
   brokenReason: strOrNull(r.broken_reason),
   brokenAt: numOrNull(r.broken_at),
   createdAt: num(r.created_at),
@@ -177,6 +211,7 @@ export const toNotification = (r: Row): Notification => ({
   id: num(r.id),
   flipId: num(r.flip_id),
   channelId: String(r.channel_id),
+  seq: num(r.seq),
   projectId: String(r.project_id),
   checkId: String(r.check_id),
   event: r.event as Notification['event'],
@@ -210,4 +245,57 @@ export function decodeCursor(cursor: string): string[] | null {
   } catch {
     return null;
   }
+}
+
+export const maintenanceValues = (m: Maintenance): unknown[] => [
+  m.id,
+  m.projectId,
+  m.name,
+  m.kind,
+  m.kind === 'once' ? m.startsAt : null,
+  m.kind === 'once' ? m.endsAt : null,
+  m.kind === 'recurring' ? m.cron : null,
+  m.kind === 'recurring' ? m.timezone : null,
+  m.kind === 'recurring' ? m.duration : null,
+  JSON.stringify(m.checkIds),
+  JSON.stringify(m.tags),
+  m.createdAt,
+  m.updatedAt,
+];
+
+export const MAINTENANCE_COLUMNS = [
+  'id',
+  'project_id',
+  'name',
+  'kind',
+  'starts_at',
+  'ends_at',
+  'cron',
+  'timezone',
+  'duration',
+  'check_ids',
+  'tags',
+  'created_at',
+  'updated_at',
+] as const;
+
+export function toMaintenance(r: Row): Maintenance {
+  const common = {
+    id: String(r.id),
+    projectId: String(r.project_id),
+    name: String(r.name),
+    checkIds: JSON.parse(String(r.check_ids)) as string[],
+    tags: JSON.parse(String(r.tags)) as string[],
+    createdAt: num(r.created_at),
+    updatedAt: num(r.updated_at),
+  };
+  return r.kind === 'once'
+    ? { ...common, kind: 'once', startsAt: num(r.starts_at), endsAt: num(r.ends_at) }
+    : {
+        ...common,
+        kind: 'recurring',
+        cron: String(r.cron),
+        timezone: String(r.timezone),
+        duration: num(r.duration),
+      };
 }

@@ -1,9 +1,22 @@
-import type { CheckState, EventKind, PingKind, Schedule, Severity, Status } from '../core/types.ts';
+import type { MaintenanceWindow } from '../core/maintenance.ts';
+import type {
+  AlertState,
+  CheckState,
+  EventKind,
+  PingKind,
+  Schedule,
+  Severity,
+  Status,
+} from '../core/types.ts';
+
+export type { AlertState };
 
 export interface Project {
   id: string;
   name: string;
   pingKey: string;
+  /** seconds: reminders about one check never come closer together than this */
+  silencePeriod: number;
   createdAt: number;
 }
 
@@ -32,6 +45,10 @@ export interface CheckConfig {
   severity: Severity;
   manualResume: boolean;
   methods: Methods;
+  /** channel ids the check names itself: they get its alerts whatever their severity and tag limits */
+  channels: string[];
+  /** seconds between reminders while the check stays down; null: no reminders */
+  realertEvery: number | null;
 }
 
 export interface Check extends CheckConfig, CheckState {
@@ -40,6 +57,10 @@ export interface Check extends CheckConfig, CheckState {
   statusChangedAt: number;
   /** pings received so far; pings numbered <= pingSeq - retention are pruned */
   pingSeq: number;
+  /** when the next reminder is due while the check stays down; null when none is */
+  remindAt: number | null;
+  /** reminders sent for the current down period */
+  remindersSent: number;
   /** bumped by every write; conditional updates compare it */
   rev: number;
   createdAt: number;
@@ -69,7 +90,18 @@ export interface FlipRow {
   from: Status;
   to: Status;
   reason: string;
+  /** what the flip means for alerts; null for flips that are not news (first ping, pause) */
+  event: EventKind | null;
+  alert: AlertState | null;
+  /** why it was held, dropped or suppressed, in words */
+  alertNote: string | null;
+  /** for held and grace: when to look at it again */
+  releaseAt: number | null;
 }
+
+/** A flip to insert; what is left out of its alert fields is null. */
+export type NewFlip = Omit<FlipRow, 'id' | 'event' | 'alert' | 'alertNote' | 'releaseAt'> &
+  Partial<Pick<FlipRow, 'event' | 'alert' | 'alertNote' | 'releaseAt'>>;
 
 export interface Channel {
   id: string;
@@ -77,8 +109,13 @@ export interface Channel {
   kind: string;
   name: string;
   config: Record<string, unknown>;
-  /** which events it takes: 'down', 'up', 'late' */
+  /** which events it takes */
   events: EventKind[];
+  /** the lowest and highest check severity it takes */
+  minSeverity: Severity;
+  maxSeverity: Severity;
+  /** when not empty, only checks with at least one of these tags */
+  tags: string[];
   brokenReason: string | null;
   brokenAt: number | null;
   createdAt: number;
@@ -91,6 +128,8 @@ export interface Notification {
   id: number;
   flipId: number;
   channelId: string;
+  /** 0 for the flip's alert, n for its n-th reminder */
+  seq: number;
   projectId: string;
   checkId: string;
   event: EventKind;
@@ -108,6 +147,7 @@ export interface Notification {
 export interface NewNotification {
   flipId: number;
   channelId: string;
+  seq: number;
   projectId: string;
   checkId: string;
   event: EventKind;
@@ -123,6 +163,9 @@ export interface Attempt {
   error: string | null;
   durationMs: number;
 }
+
+/** A maintenance window as stored: the core's window plus its owner and times. */
+export type Maintenance = MaintenanceWindow & { projectId: string; createdAt: number; updatedAt: number };
 
 export interface CheckFilter {
   tag?: string;
@@ -146,6 +189,7 @@ export interface Tx {
   getProjectByName(name: string): Promise<Project | null>;
   getProjectByPingKey(pingKey: string): Promise<Project | null>;
   listProjects(): Promise<Project[]>;
+  updateProject(p: Project): Promise<void>;
 
   insertApiKey(k: ApiKey): Promise<void>;
   getApiKeyByHash(hash: string): Promise<ApiKey | null>;
@@ -175,6 +219,9 @@ export interface Tx {
   /** checks whose deadline passed, earliest first */
   dueChecks(now: number, limit: number): Promise<Check[]>;
   earliestDeadline(): Promise<number | null>;
+  /** down checks whose reminder is due, earliest first */
+  dueReminders(now: number, limit: number): Promise<Check[]>;
+  earliestReminder(): Promise<number | null>;
   /** checks with a deadline in (from, to]: the ones vigil's own outage may have starved */
   checksWithDeadlineBetween(from: number, to: number, limit: number, afterId: string): Promise<Check[]>;
 
@@ -182,8 +229,16 @@ export interface Tx {
   insertPing(p: Omit<Ping, 'id'>, retention: number): Promise<number>;
   listPings(checkId: string, page: Page): Promise<Ping[]>;
   lastPing(checkId: string): Promise<Ping | null>;
-  insertFlip(f: Omit<FlipRow, 'id'>): Promise<number>;
+  insertFlip(f: NewFlip): Promise<number>;
+  getFlip(id: number): Promise<FlipRow | null>;
+  /** newest first */
   listFlips(checkId: string, page: Page): Promise<FlipRow[]>;
+  /** the check's newest flip */
+  lastFlip(checkId: string): Promise<FlipRow | null>;
+  setFlipAlert(id: number, alert: AlertState, note: string | null, releaseAt: number | null): Promise<void>;
+  /** held and grace flips whose release time has come, earliest first */
+  dueReleases(now: number, limit: number): Promise<FlipRow[]>;
+  earliestRelease(): Promise<number | null>;
 
   insertChannel(c: Channel): Promise<void>;
   getChannel(id: string): Promise<Channel | null>;
@@ -191,7 +246,13 @@ export interface Tx {
   updateChannel(c: Channel): Promise<void>;
   deleteChannel(id: string): Promise<boolean>;
 
-  /** skips a (flip, channel) pair that already has a row */
+  insertMaintenance(m: Maintenance): Promise<void>;
+  getMaintenance(id: string): Promise<Maintenance | null>;
+  listMaintenance(projectId: string): Promise<Maintenance[]>;
+  updateMaintenance(m: Maintenance): Promise<void>;
+  deleteMaintenance(id: string): Promise<boolean>;
+
+  /** skips a (flip, channel, seq) that already has a row */
   insertNotifications(rows: NewNotification[]): Promise<void>;
   /**
    * Leases up to `limit` due rows until `leaseUntil`, earliest due first, skipping the rows of

@@ -180,7 +180,7 @@ describe('transition: event checks (no schedule)', () => {
     const up = transition(event(), ping('success'), T0).state;
     const { state, flip } = transition(up, input, T0 + HOUR);
     expect(state.status).toBe('down');
-    expect(flip).toEqual({ from: 'up', to: 'down', at: T0 + HOUR, reason });
+    expect(flip).toEqual({ from: 'up', to: 'down', at: T0 + HOUR, reason, cause: 'failed' });
   });
 
   it('comes back up on the next success', () => {

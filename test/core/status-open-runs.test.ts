@@ -77,6 +77,7 @@ const scenarios: Record<string, Scenario> = {
         {
           from: 'up',
           to: 'down',
+          cause: 'too_long',
           at: T0 + 4500,
           reason: 'run started 3 seconds ago and has not finished; expected a ping every 2 seconds',
         },
@@ -91,6 +92,7 @@ const scenarios: Record<string, Scenario> = {
       {
         from: 'up',
         to: 'down',
+        cause: 'too_long',
         at: NIGHT + DAY + 5 * MINUTE,
         reason: 'run started 1 day ago and has not finished; expected a ping at 02:00 UTC',
       },
@@ -111,7 +113,15 @@ const scenarios: Record<string, Scenario> = {
     state: nightlyUp({ maxRuntime: 3600 }),
     steps: [[NIGHT, ping('start')]],
     until: NIGHT + DAY + 10 * MINUTE,
-    flips: [{ from: 'up', to: 'down', at: NIGHT + HOUR, reason: 'run exceeded max runtime (1 hour)' }],
+    flips: [
+      {
+        from: 'up',
+        to: 'down',
+        at: NIGHT + HOUR,
+        reason: 'run exceeded max runtime (1 hour)',
+        cause: 'too_long',
+      },
+    ],
     after: { openRuns: {}, nextDeadline: null },
   },
   'overlapping runs each have their own limit: the one still open goes down': {
@@ -126,6 +136,7 @@ const scenarios: Record<string, Scenario> = {
       {
         from: 'up',
         to: 'down',
+        cause: 'too_long',
         at: T0 + 9 * MINUTE,
         reason: 'run "b" started 6 minutes ago and has not finished; expected a ping every 5 minutes',
       },
@@ -145,6 +156,7 @@ const scenarios: Record<string, Scenario> = {
       {
         from: 'up',
         to: 'down',
+        cause: 'too_long',
         at: T0 + 7 * MINUTE,
         reason: 'run "a" started 6 minutes ago and has not finished; expected a ping every 5 minutes',
       },
@@ -165,6 +177,7 @@ const scenarios: Record<string, Scenario> = {
       {
         from: 'up',
         to: 'down',
+        cause: 'too_long',
         at: T0 + 7 * MINUTE,
         reason: '2 runs have not finished, the oldest started 6 minutes ago; expected a ping every 5 minutes',
       },
@@ -183,6 +196,7 @@ const scenarios: Record<string, Scenario> = {
       {
         from: 'up',
         to: 'down',
+        cause: 'too_long',
         at: T0 + 7 * MINUTE,
         reason: 'run "a" started 6 minutes ago and has not finished; expected a ping every 5 minutes',
       },
@@ -206,6 +220,7 @@ const scenarios: Record<string, Scenario> = {
       {
         from: 'new',
         to: 'down',
+        cause: 'too_long',
         at: T0 + 6 * MINUTE,
         reason: 'run started 6 minutes ago and has not finished; expected a ping every 5 minutes',
       },

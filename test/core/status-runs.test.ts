@@ -50,6 +50,7 @@ describe('transition: max runtime', () => {
       to: 'down',
       at: T0 + 10 * MINUTE,
       reason: 'run exceeded max runtime (10 minutes)',
+      cause: 'too_long',
     });
   });
 

@@ -74,7 +74,9 @@ describe('transition: every status meets every input', () => {
   it.each(matrix)('a %s check given %s becomes %s (%s)', (from, inputName, to, reason) => {
     const { state, flip, ignored } = transition(states[from], inputs[inputName]!, NOW);
     expect(state.status).toBe(to);
-    expect(flip).toEqual(reason === null ? null : { from, to, at: NOW, reason });
+    const failed = to === 'down' && (inputName === 'fail' || inputName === 'exit 3');
+    const cause = failed ? { cause: 'failed' } : {};
+    expect(flip).toEqual(reason === null ? null : { from, to, at: NOW, reason, ...cause });
     expect(ignored).toBe(false);
   });
 
@@ -181,7 +183,7 @@ describe('transition: failure threshold', () => {
   ])('marks the check down on the third consecutive failure (%s)', (_name, last, reason) => {
     const { state, flips } = run([ping('fail'), ping('fail'), last]);
     expect(state).toMatchObject({ status: 'down', failureCount: 3 });
-    expect(flips).toEqual([{ from: 'up', to: 'down', at: T0 + 3 * MINUTE, reason }]);
+    expect(flips).toEqual([{ from: 'up', to: 'down', at: T0 + 3 * MINUTE, reason, cause: 'failed' }]);
   });
 
   it.each([

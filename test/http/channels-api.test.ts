@@ -56,7 +56,10 @@ describe('POST /channels', () => {
       kind: 'webhook',
       name: 'ops hook',
       config: { url: `${receiver.url}/hook`, method: 'POST' },
-      events: ['down', 'up'],
+      events: ['down', 'failed', 'too_long', 'up'],
+      min_severity: 'low',
+      max_severity: 'critical',
+      tags: [],
       broken: false,
     });
   });

@@ -42,7 +42,7 @@ describe('GET /checks/:id/notifications', () => {
     let [n] = (
       await json<{ notifications: NotificationView[] }>(await h.api('GET', `/checks/${id}/notifications`))
     ).notifications;
-    expect(n).toMatchObject({ event: 'down', status: 'pending' });
+    expect(n).toMatchObject({ event: 'failed', status: 'pending' });
     expect(n!.attempts).toHaveLength(1);
     expect(n!.attempts[0]).toMatchObject({ outcome: 'retry' });
     expect(n!.attempts[0]!.error).toContain('503');

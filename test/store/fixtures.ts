@@ -44,7 +44,14 @@ export const storeFactories: StoreFactory[] = [
 
 export function makeProject(overrides: Partial<Project> = {}): Project {
   const id = randomUUID();
-  return { id, name: `project-${id.slice(0, 8)}`, pingKey: `pk-${id}`, createdAt: T0, ...overrides };
+  return {
+    id,
+    name: `project-${id.slice(0, 8)}`,
+    pingKey: `pk-${id}`,
+    silencePeriod: 3600,
+    createdAt: T0,
+    ...overrides,
+  };
 }
 
 export function makeApiKey(projectId: string, overrides: Partial<ApiKey> = {}): ApiKey {
@@ -81,6 +88,9 @@ export function makeChannel(projectId: string, overrides: Partial<Channel> = {})
     name: 'hook',
     config: { url: 'http://127.0.0.1:9/hook', secret: 's3cret' },
     events: ['down', 'up'],
+    minSeverity: 'low',
+    maxSeverity: 'critical',
+    tags: [],
     brokenReason: null,
     brokenAt: null,
     createdAt: T0,
@@ -120,6 +130,7 @@ export function makeNotification(
   return {
     flipId,
     channelId,
+    seq: 0,
     projectId: check.projectId,
     checkId: check.id,
     event: 'down',

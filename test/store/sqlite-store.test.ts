@@ -392,6 +392,10 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
         from: 'new',
         to: 'up',
         reason: 'r3',
+        event: null,
+        alert: null,
+        alertNote: null,
+        releaseAt: null,
       });
       const second = await store.listFlips(check.id, { limit: 3, after: first.at(-1)!.id });
       expect(second.map((f) => f.id)).toEqual([ids[0]]);

@@ -1,12 +1,14 @@
-import { EVENT_KINDS } from '../../core/types.ts';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { alertPayload } from '../../ingest/commit-transition.ts';
+import { severityRank } from '../../core/routing.ts';
+import { EVENT_KINDS, SEVERITIES } from '../../core/types.ts';
 import { defaultCheckConfig, newCheck } from '../../ingest/new-check.ts';
+import { alertPayload } from '../../ingest/queue-alerts.ts';
 import { getNotifier, maskSecrets, mergeSecrets, notifiers } from '../../notifiers/registry.ts';
 import type { Channel } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, notFound, validationError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
+import { Tag } from './check-schemas.ts';
 import { iso, isoOrNull } from './check-view.ts';
 import { ErrorResponses, jsonBody } from './openapi-common.ts';
 
@@ -14,8 +16,29 @@ type Env = { Variables: AuthVariables };
 
 const Events = z
   .array(z.enum(EVENT_KINDS))
-  .min(1)
-  .max(3);
+  .min(1, 'take at least one event')
+  .max(EVENT_KINDS.length)
+  .refine((e) => new Set(e).size === e.length, 'list each event once')
+  .openapi({ description: `which events it takes: ${EVENT_KINDS.join(', ')}` });
+const DEFAULT_EVENTS: (typeof EVENT_KINDS)[number][] = ['down', 'failed', 'too_long', 'up'];
+const Severity = z.enum(SEVERITIES);
+const Rule = {
+  events: Events,
+  min_severity: Severity.openapi({
+    description: 'the lowest check severity it takes (low < important < critical)',
+  }),
+  max_severity: Severity.openapi({ description: 'the highest check severity it takes' }),
+  tags: z
+    .array(Tag)
+    .max(20, 'at most 20 tags')
+    .openapi({ description: 'when not empty: only checks with at least one of these tags' }),
+};
+const severityOrder = (v: { min_severity?: string; max_severity?: string }) =>
+  v.min_severity === undefined ||
+  v.max_severity === undefined ||
+  severityRank(v.min_severity as Channel['minSeverity']) <=
+    severityRank(v.max_severity as Channel['maxSeverity']);
+const SEVERITY_ORDER = { message: 'min_severity must not be above max_severity', path: ['min_severity'] };
 const ConfigObject = z
   .record(z.string(), z.unknown())
   .openapi({ description: 'settings of the channel kind' });
@@ -27,12 +50,16 @@ const ChannelCreate = z
       .openapi({ example: 'webhook', description: `one of: ${Object.keys(notifiers).join(', ')}` }),
     name: z.string().trim().min(1).max(200),
     config: ConfigObject,
-    events: Events.default(['down', 'up']).openapi({ description: 'which events it takes' }),
+    events: Rule.events.default(DEFAULT_EVENTS),
+    min_severity: Rule.min_severity.default('low'),
+    max_severity: Rule.max_severity.default('critical'),
+    tags: Rule.tags.default([]),
   })
+  .refine(severityOrder, SEVERITY_ORDER)
   .openapi('ChannelCreate');
 
 const ChannelUpdate = z
-  .strictObject({ name: z.string().trim().min(1).max(200), config: ConfigObject, events: Events })
+  .strictObject({ name: z.string().trim().min(1).max(200), config: ConfigObject, ...Rule })
   .partial()
   .openapi('ChannelUpdate');
 
@@ -42,7 +69,7 @@ const ChannelSchema = z
     kind: z.string(),
     name: z.string(),
     config: ConfigObject.openapi({ description: 'secrets are masked' }),
-    events: Events,
+    ...Rule,
     broken: z.boolean(),
     broken_reason: z.string().nullable().openapi({ description: 'the provider’s answer that broke it' }),
     broken_at: z.string().nullable(),
@@ -61,6 +88,9 @@ function view(ch: Channel, reveal = false): z.infer<typeof ChannelSchema> {
     name: ch.name,
     config: reveal ? ch.config : maskSecrets(ch.kind, ch.config),
     events: ch.events,
+    min_severity: ch.minSeverity,
+    max_severity: ch.maxSeverity,
+    tags: ch.tags,
     broken: ch.brokenReason !== null,
     broken_reason: ch.brokenReason,
     broken_at: isoOrNull(ch.brokenAt),
@@ -129,6 +159,9 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         name: body.name,
         config,
         events: body.events,
+        minSeverity: body.min_severity,
+        maxSeverity: body.max_severity,
+        tags: body.tags,
         brokenReason: null,
         brokenAt: null,
         createdAt: now,
@@ -183,10 +216,19 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const config = body.config
         ? validConfig(ch.kind, mergeSecrets(ch.kind, ch.config, keepSecrets(ch, body.config)))
         : ch.config;
+      const merged = {
+        min_severity: body.min_severity ?? ch.minSeverity,
+        max_severity: body.max_severity ?? ch.maxSeverity,
+      };
+      if (!severityOrder(merged))
+        throw new ApiError(400, 'invalid_request', `min_severity: ${SEVERITY_ORDER.message}`);
       const updated: Channel = {
         ...ch,
         name: body.name ?? ch.name,
         events: body.events ?? ch.events,
+        minSeverity: body.min_severity ?? ch.minSeverity,
+        maxSeverity: body.max_severity ?? ch.maxSeverity,
+        tags: body.tags ?? ch.tags,
         config,
         brokenReason: null,
         brokenAt: null,

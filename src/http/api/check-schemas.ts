@@ -2,7 +2,7 @@
 import { z } from '@hono/zod-openapi';
 import { validateCron } from '../../core/schedule.ts';
 import { SLUG_PATTERN } from '../../core/slug.ts';
-import { SEVERITIES, STATUSES } from '../../core/types.ts';
+import { EVENT_KINDS, SEVERITIES, STATUSES } from '../../core/types.ts';
 import { DEFAULT_GRACE } from '../../ingest/check-changes.ts';
 
 const YEAR = 31_536_000;
@@ -51,7 +51,7 @@ export const Slug = z
     'a slug with "/" must not end in /start, /fail, /log or /<number> (ping URLs would be ambiguous)',
   );
 
-const Tag = z.string().regex(/^[A-Za-z0-9_.:/-]{1,50}$/, 'tags are 1-50 letters, digits or _ . : / -');
+export const Tag = z.string().regex(/^[A-Za-z0-9_.:/-]{1,50}$/, 'tags are 1-50 letters, digits or _ . : / -');
 
 const fields = {
   name: z.string().trim().min(1, 'must not be empty').max(200),
@@ -64,6 +64,19 @@ const fields = {
   severity: z.enum(SEVERITIES),
   manual_resume: z.boolean(),
   methods: z.enum(['any', 'post']).openapi({ description: '"post" ignores GET/HEAD pings (link previews)' }),
+  channels: z.array(z.string().max(64)).max(50, 'at most 50 channels').openapi({
+    description: 'channel ids that get this check’s alerts whatever their severity and tag limits',
+  }),
+  realert_every: z
+    .number()
+    .int('must be a whole number of seconds')
+    .min(60, 'must be at least 60 s')
+    .max(YEAR, 'must be at most 1 year (31536000 s)')
+    .nullable()
+    .openapi({
+      description:
+        'remind every this many seconds while the check stays down (never more often than the project’s silence period); null: no reminders',
+    }),
 };
 
 export const CheckUpdateSchema = z.strictObject(fields).partial().openapi('CheckUpdate');
@@ -96,6 +109,8 @@ export const CheckSchema = z
     severity: z.enum(SEVERITIES),
     manual_resume: z.boolean(),
     methods: z.enum(['any', 'post']),
+    channels: z.array(z.string()),
+    realert_every: z.number().nullable(),
     status: z.enum(STATUSES),
     running: z.boolean(),
     failure_count: z.number(),
@@ -157,6 +172,19 @@ export const FlipSchema = z
     from: z.enum(STATUSES),
     to: z.enum(STATUSES),
     reason: z.string(),
+    event: z
+      .enum(EVENT_KINDS)
+      .nullable()
+      .openapi({ description: 'what the flip means for alerts; null: no news' }),
+    alert: z
+      .enum(['queued', 'held', 'grace', 'released', 'dropped', 'suppressed'])
+      .nullable()
+      .openapi({ description: 'what became of its alert' }),
+    alert_note: z.string().nullable().openapi({ description: 'why it was held, dropped or suppressed' }),
+    release_at: z
+      .string()
+      .nullable()
+      .openapi({ description: 'for a held alert: when it is looked at again' }),
   })
   .openapi('Flip');
 

@@ -1,6 +1,6 @@
 import type { z } from '@hono/zod-openapi';
 import { describeSchedule } from '../../core/schedule.ts';
-import { pingUrl } from '../../ingest/commit-transition.ts';
+import { pingUrl } from '../../ingest/queue-alerts.ts';
 import type { Check, FlipRow, Ping, Project } from '../../store/store.ts';
 import type { CheckSchema, FlipSchema, PingSchema } from './check-schemas.ts';
 
@@ -23,6 +23,8 @@ export function checkView(check: Check, project: Project, baseUrl: string): z.in
     severity: check.severity,
     manual_resume: check.manualResume,
     methods: check.methods,
+    channels: check.channels,
+    realert_every: check.realertEvery,
     status: check.status,
     running: Object.keys(check.openRuns).length > 0,
     failure_count: check.failureCount,
@@ -60,5 +62,15 @@ export function pingView(p: Ping): z.infer<typeof PingSchema> {
 }
 
 export function flipView(f: FlipRow): z.infer<typeof FlipSchema> {
-  return { id: f.id, at: iso(f.at), from: f.from, to: f.to, reason: f.reason };
+  return {
+    id: f.id,
+    at: iso(f.at),
+    from: f.from,
+    to: f.to,
+    reason: f.reason,
+    event: f.event,
+    alert: f.alert,
+    alert_note: f.alertNote,
+    release_at: isoOrNull(f.releaseAt),
+  };
 }

@@ -51,7 +51,25 @@ function toPatch(b: Body): CheckPatch {
     severity: b.severity,
     manualResume: b.manual_resume,
     methods: b.methods,
+    channels: b.channels,
+    realertEvery: b.realert_every,
   };
+}
+
+/** Channels a check names must be channels of its project, named once each. */
+async function knownChannels(tx: Tx, projectId: string, ids: string[] | undefined): Promise<void> {
+  if (ids === undefined) return;
+  if (new Set(ids).size !== ids.length)
+    throw new ApiError(400, 'invalid_request', 'channels: list each channel once');
+  const mine = new Set((await tx.listChannels(projectId)).map((ch) => ch.id));
+  const unknown = ids.filter((id) => !mine.has(id));
+  if (unknown.length > 0) {
+    throw new ApiError(
+      400,
+      'invalid_request',
+      `channels: no channel with id ${unknown.map((id) => JSON.stringify(id)).join(', ')} in this project`,
+    );
+  }
 }
 
 const checkOut = { content: { 'application/json': { schema: CheckSchema } } };
@@ -82,6 +100,7 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     const t = now();
     return slugTaken(
       store.transaction(async (tx) => {
+        await knownChannels(tx, projectId, patch.channels);
         let match: Check | null = null;
         if (bySlug !== undefined) match = await tx.getCheckBySlug(projectId, bySlug);
         // without a slug, the one createCheck would derive from the name
@@ -207,9 +226,11 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const key = c.get('apiKey');
       const patch = toPatch(c.req.valid('json'));
       const check = await slugTaken(
-        store.transaction(async (tx) =>
-          updateCheck(tx, await owned(tx, key.projectId, c.req.valid('param').id), patch, now()),
-        ),
+        store.transaction(async (tx) => {
+          const check = await owned(tx, key.projectId, c.req.valid('param').id);
+          await knownChannels(tx, key.projectId, patch.channels);
+          return updateCheck(tx, check, patch, now());
+        }),
       );
       deps.onCommitted({ check, flipId: null, queued: 0 });
       return c.json(checkView(check, await project(key.projectId), baseUrl), 200);

@@ -1,5 +1,5 @@
-import { EVENT_KINDS } from '../../core/types.ts';
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { EVENT_KINDS } from '../../core/types.ts';
 import type { Attempt, Notification } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';

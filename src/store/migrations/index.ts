@@ -1,12 +1,16 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
+import * as alerting from './002-alerting.ts';
 import type { Dialect } from './dialect.ts';
 
 /** Migrations are code (not files found at run time) so a bundled build carries them. */
 export function migrationProvider(dialect: Dialect): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { '001-initial': { up: initial.up(dialect) } };
+      return {
+        '001-initial': { up: initial.up(dialect) },
+        '002-alerting': { up: alerting.up(dialect) },
+      };
     },
   };
 }

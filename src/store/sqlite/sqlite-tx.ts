@@ -7,11 +7,14 @@ import {
   checkValues,
   decodeCursor,
   encodeCursor,
+  MAINTENANCE_COLUMNS,
+  maintenanceValues,
   type Row,
   toApiKey,
   toAttempt,
   toChannel,
   toFlip,
+  toMaintenance,
   toNotification,
   toPing,
   toProject,
@@ -61,11 +64,21 @@ export class SqliteTx implements Tx {
 
   async insertProject(p: Parameters<Tx['insertProject']>[0]) {
     this.#run(
-      'INSERT INTO projects (id, name, ping_key, created_at) VALUES (?, ?, ?, ?)',
+      'INSERT INTO projects (id, name, ping_key, silence_period, created_at) VALUES (?, ?, ?, ?, ?)',
       p.id,
       p.name,
       p.pingKey,
+      p.silencePeriod,
       p.createdAt,
+    );
+  }
+  async updateProject(p: Parameters<Tx['updateProject']>[0]) {
+    this.#run(
+      'UPDATE projects SET name = ?, ping_key = ?, silence_period = ? WHERE id = ?',
+      p.name,
+      p.pingKey,
+      p.silencePeriod,
+      p.id,
     );
   }
   async getProject(id: string) {
@@ -181,6 +194,19 @@ export class SqliteTx implements Tx {
     const r = this.#one('SELECT MIN(next_deadline) AS t FROM checks WHERE next_deadline IS NOT NULL');
     return r?.t === null || r?.t === undefined ? null : Number(r.t);
   }
+  async dueReminders(now: number, limit: number) {
+    return this.#checks(
+      "WHERE remind_at IS NOT NULL AND remind_at <= ? AND status = 'down' ORDER BY remind_at LIMIT ?",
+      now,
+      limit,
+    );
+  }
+  async earliestReminder() {
+    const r = this.#one(
+      "SELECT MIN(remind_at) AS t FROM checks WHERE remind_at IS NOT NULL AND status = 'down'",
+    );
+    return r?.t === null || r?.t === undefined ? null : Number(r.t);
+  }
   async checksWithDeadlineBetween(from: number, to: number, limit: number, afterId: string) {
     return this.#checks(
       'WHERE next_deadline > ? AND next_deadline <= ? AND id > ? ORDER BY id LIMIT ?',
@@ -228,14 +254,47 @@ export class SqliteTx implements Tx {
   async insertFlip(f: Parameters<Tx['insertFlip']>[0]) {
     return Number(
       this.#run(
-        'INSERT INTO flips (check_id, at, from_status, to_status, reason) VALUES (?, ?, ?, ?, ?)',
+        `INSERT INTO flips (check_id, at, from_status, to_status, reason, event, alert, alert_note, release_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         f.checkId,
         f.at,
         f.from,
         f.to,
         f.reason,
+        f.event ?? null,
+        f.alert ?? null,
+        f.alertNote ?? null,
+        f.releaseAt ?? null,
       ).lastInsertRowid,
     );
+  }
+  async getFlip(id: number) {
+    const r = this.#one('SELECT * FROM flips WHERE id = ?', id);
+    return r ? toFlip(r) : null;
+  }
+  async lastFlip(checkId: string) {
+    const r = this.#one('SELECT * FROM flips WHERE check_id = ? ORDER BY id DESC LIMIT 1', checkId);
+    return r ? toFlip(r) : null;
+  }
+  async setFlipAlert(id: number, alert: string, note: string | null, releaseAt: number | null) {
+    this.#run(
+      'UPDATE flips SET alert = ?, alert_note = ?, release_at = ? WHERE id = ?',
+      alert,
+      note,
+      releaseAt,
+      id,
+    );
+  }
+  async dueReleases(now: number, limit: number) {
+    return this.#all(
+      'SELECT * FROM flips WHERE release_at IS NOT NULL AND release_at <= ? ORDER BY release_at LIMIT ?',
+      now,
+      limit,
+    ).map(toFlip);
+  }
+  async earliestRelease() {
+    const r = this.#one('SELECT MIN(release_at) AS t FROM flips WHERE release_at IS NOT NULL');
+    return r?.t === null || r?.t === undefined ? null : Number(r.t);
   }
   async listFlips(checkId: string, page: Parameters<Tx['listFlips']>[1]) {
     const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;
@@ -249,14 +308,18 @@ export class SqliteTx implements Tx {
 
   async insertChannel(c: Parameters<Tx['insertChannel']>[0]) {
     this.#run(
-      `INSERT INTO channels (id, project_id, kind, name, config, events, broken_reason, broken_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO channels (id, project_id, kind, name, config, events, min_severity, max_severity, tags,
+         broken_reason, broken_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       c.id,
       c.projectId,
       c.kind,
       c.name,
       JSON.stringify(c.config),
       JSON.stringify(c.events),
+      c.minSeverity,
+      c.maxSeverity,
+      JSON.stringify(c.tags),
       c.brokenReason,
       c.brokenAt,
       c.createdAt,
@@ -274,10 +337,14 @@ export class SqliteTx implements Tx {
   }
   async updateChannel(c: Parameters<Tx['updateChannel']>[0]) {
     this.#run(
-      'UPDATE channels SET name = ?, config = ?, events = ?, broken_reason = ?, broken_at = ?, updated_at = ? WHERE id = ?',
+      `UPDATE channels SET name = ?, config = ?, events = ?, min_severity = ?, max_severity = ?, tags = ?,
+         broken_reason = ?, broken_at = ?, updated_at = ? WHERE id = ?`,
       c.name,
       JSON.stringify(c.config),
       JSON.stringify(c.events),
+      c.minSeverity,
+      c.maxSeverity,
+      JSON.stringify(c.tags),
       c.brokenReason,
       c.brokenAt,
       c.updatedAt,
@@ -288,13 +355,42 @@ export class SqliteTx implements Tx {
     return this.#run('DELETE FROM channels WHERE id = ?', id).changes > 0;
   }
 
+  async insertMaintenance(m: Parameters<Tx['insertMaintenance']>[0]) {
+    this.#run(
+      `INSERT INTO maintenance (${MAINTENANCE_COLUMNS.join(', ')}) VALUES (${MAINTENANCE_COLUMNS.map(() => '?').join(', ')})`,
+      ...maintenanceValues(m),
+    );
+  }
+  async getMaintenance(id: string) {
+    const r = this.#one('SELECT * FROM maintenance WHERE id = ?', id);
+    return r ? toMaintenance(r) : null;
+  }
+  async listMaintenance(projectId: string) {
+    return this.#all('SELECT * FROM maintenance WHERE project_id = ? ORDER BY created_at, id', projectId).map(
+      toMaintenance,
+    );
+  }
+  async updateMaintenance(m: Parameters<Tx['updateMaintenance']>[0]) {
+    this.#run(
+      `UPDATE maintenance SET ${MAINTENANCE_COLUMNS.slice(1)
+        .map((c) => `${c} = ?`)
+        .join(', ')} WHERE id = ?`,
+      ...maintenanceValues(m).slice(1),
+      m.id,
+    );
+  }
+  async deleteMaintenance(id: string) {
+    return this.#run('DELETE FROM maintenance WHERE id = ?', id).changes > 0;
+  }
+
   async insertNotifications(rows: Parameters<Tx['insertNotifications']>[0]) {
     for (const n of rows) {
       this.#run(
-        `INSERT INTO notifications (flip_id, channel_id, project_id, check_id, event, payload, status, attempts, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (flip_id, channel_id) DO NOTHING`,
+        `INSERT INTO notifications (flip_id, channel_id, seq, project_id, check_id, event, payload, status, attempts, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (flip_id, channel_id, seq) DO NOTHING`,
         n.flipId,
         n.channelId,
+        n.seq,
         n.projectId,
         n.checkId,
         n.event,
