@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { SmtpSettings } from './notifiers/notifier.ts';
 
 /** Byte sizes like "100kb", "1mb" or a plain number of bytes. */
 const byteSize = z
@@ -43,8 +44,18 @@ const schema = z.object({
   VIGIL_TRUST_PROXY: bool.default(false),
   VIGIL_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   /** Outbound alerts to private/loopback addresses are refused unless this is set. */
+  VIGIL_ALLOW_PRIVATE_URLS: bool.default(false),
+  /** the earlier name of VIGIL_ALLOW_PRIVATE_URLS, still read */
   VIGIL_ALLOW_PRIVATE_TARGETS: bool.default(false),
   VIGIL_DELIVERY_TIMEOUT: int(1, 120).default(10),
+  VIGIL_SMTP_HOST: z.string().trim().min(1).max(253).optional(),
+  VIGIL_SMTP_PORT: int(1, 65535).optional(),
+  VIGIL_SMTP_SECURE: bool.optional(),
+  VIGIL_SMTP_REQUIRE_TLS: bool.default(false),
+  VIGIL_SMTP_USER: z.string().max(256).optional(),
+  VIGIL_SMTP_PASSWORD: z.string().max(256).optional(),
+  VIGIL_SMTP_FROM: z.string().trim().max(320).optional(),
+  VIGIL_SMTP_TLS_REJECT_UNAUTHORIZED: bool.default(true),
 });
 
 export interface Config {
@@ -59,6 +70,8 @@ export interface Config {
   logLevel: z.infer<typeof schema>['VIGIL_LOG_LEVEL'];
   allowPrivateTargets: boolean;
   deliveryTimeoutMs: number;
+  /** null when VIGIL_SMTP_HOST is not set: the email channel then refuses to send */
+  smtp: SmtpSettings | null;
 }
 
 export class ConfigError extends Error {}
@@ -93,17 +106,50 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const host = v.VIGIL_HOST;
   const shownHost =
     host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const baseUrl = (v.VIGIL_BASE_URL ?? `http://${shownHost}:${v.VIGIL_PORT}`).replace(/\/+$/, '');
   return Object.freeze({
     databaseUrl: v.VIGIL_DATABASE_URL,
     sqlitePath: v.VIGIL_DATABASE_URL.slice('sqlite:'.length),
     host,
     port: v.VIGIL_PORT,
-    baseUrl: (v.VIGIL_BASE_URL ?? `http://${shownHost}:${v.VIGIL_PORT}`).replace(/\/+$/, ''),
+    baseUrl,
     pingBodyLimit: v.VIGIL_PING_BODY_LIMIT,
     pingRetention: v.VIGIL_PING_RETENTION,
     trustProxy: v.VIGIL_TRUST_PROXY,
     logLevel: v.VIGIL_LOG_LEVEL,
-    allowPrivateTargets: v.VIGIL_ALLOW_PRIVATE_TARGETS,
+    allowPrivateTargets: v.VIGIL_ALLOW_PRIVATE_URLS || v.VIGIL_ALLOW_PRIVATE_TARGETS,
     deliveryTimeoutMs: v.VIGIL_DELIVERY_TIMEOUT * 1000,
+    smtp: smtpSettings(v, baseUrl, v.VIGIL_DELIVERY_TIMEOUT * 1000),
   });
+}
+
+function smtpSettings(v: z.infer<typeof schema>, baseUrl: string, timeoutMs: number): SmtpSettings | null {
+  if (v.VIGIL_SMTP_HOST === undefined) {
+    const stray = (
+      ['VIGIL_SMTP_USER', 'VIGIL_SMTP_PASSWORD', 'VIGIL_SMTP_FROM', 'VIGIL_SMTP_PORT'] as const
+    ).find((key) => v[key] !== undefined);
+    if (stray)
+      throw new ConfigError(`${stray} is set but VIGIL_SMTP_HOST is not; set the SMTP server's host`);
+    return null;
+  }
+  if ((v.VIGIL_SMTP_USER === undefined) !== (v.VIGIL_SMTP_PASSWORD === undefined)) {
+    throw new ConfigError('VIGIL_SMTP_USER and VIGIL_SMTP_PASSWORD go together; set both or neither');
+  }
+  const secure = v.VIGIL_SMTP_SECURE ?? v.VIGIL_SMTP_PORT === 465;
+  const from = v.VIGIL_SMTP_FROM ?? `vigil@${new URL(baseUrl).hostname}`;
+  if (!/^[^\s@<>]+@[^\s@<>]+$/.test(from.replace(/^.*<(.+)>\s*$/, '$1'))) {
+    throw new ConfigError(
+      `VIGIL_SMTP_FROM: expected an email address, optionally with a name ("vigil <alerts@example.com>"), got ${JSON.stringify(from)}`,
+    );
+  }
+  return {
+    host: v.VIGIL_SMTP_HOST,
+    port: v.VIGIL_SMTP_PORT ?? (secure ? 465 : 587),
+    secure,
+    requireTls: v.VIGIL_SMTP_REQUIRE_TLS,
+    rejectUnauthorized: v.VIGIL_SMTP_TLS_REJECT_UNAUTHORIZED,
+    ...(v.VIGIL_SMTP_USER !== undefined ? { user: v.VIGIL_SMTP_USER, password: v.VIGIL_SMTP_PASSWORD } : {}),
+    from,
+    timeoutMs,
+  };
 }

@@ -11,6 +11,7 @@ import { createApp } from './http/app.ts';
 import type { Committed } from './ingest/commit-transition.ts';
 import { Ingestor } from './ingest/ingest.ts';
 import { fastPingListener } from './node/fast-ping.ts';
+import { closeMailTransports } from './notifiers/email.ts';
 import { createHttpClient } from './notifiers/http.ts';
 import { bootstrap } from './projects/keys.ts';
 import { type Clock, systemClock } from './scheduler/clock.ts';
@@ -46,7 +47,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     timeoutMs: config.deliveryTimeoutMs,
     allowPrivateAddresses: config.allowPrivateTargets,
   });
-  const dispatcher = new Dispatcher(store, { clock, http, logger });
+  const dispatcher = new Dispatcher(store, { clock, http, logger, smtp: config.smtp });
   const scheduler = new DeadlineScheduler(store, {
     clock,
     baseUrl: config.baseUrl,
@@ -170,6 +171,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         await pruner.stop();
         await scheduler.stop();
         await dispatcher.stop();
+        closeMailTransports();
         await store.close();
         logger.info('vigil stopped');
       })();

@@ -3,7 +3,10 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { channelRoutes } from './api/channels.ts';
 import { checkRoutes } from './api/checks.ts';
+import { maintenanceRoutes } from './api/maintenance.ts';
 import { notificationRoutes } from './api/notifications.ts';
+import { projectRoutes } from './api/project.ts';
+import { routeRoutes } from './api/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { ApiError, toErrorResponse, validationError } from './errors.ts';
 import { type AuthVariables, apiKeyAuth, requireWrite } from './middleware/api-key.ts';
@@ -74,6 +77,9 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
   checkRoutes(api, deps);
   channelRoutes(api, deps);
   notificationRoutes(api, deps);
+  maintenanceRoutes(api, deps);
+  routeRoutes(api, deps);
+  projectRoutes(api, deps);
   // A known path with a method it does not take: say so, rather than "no route".
   const allowed: Record<string, string> = {
     '/checks': 'GET, POST',
@@ -87,6 +93,11 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
     '/channels': 'GET, POST',
     '/channels/:id': 'GET, PATCH, DELETE',
     '/channels/:id/test': 'POST',
+    '/checks/:id/routes': 'GET',
+    '/maintenance': 'GET, POST',
+    '/maintenance/now': 'POST',
+    '/maintenance/:id': 'GET, PATCH, DELETE',
+    '/project': 'GET, PATCH',
   };
   for (const [path, methods] of Object.entries(allowed)) {
     api.all(path, (c) => {

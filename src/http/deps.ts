@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import type { Committed } from '../ingest/commit-transition.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import type { HttpClient } from '../notifiers/http.ts';
+import type { SmtpSettings } from '../notifiers/notifier.ts';
 import type { Store } from '../store/store.ts';
 
 /** Everything the HTTP app needs, passed in once (no globals, no env reads). */
@@ -14,6 +15,8 @@ export interface AppDeps {
     baseUrl: string;
     pingBodyLimit: number;
     trustProxy: boolean;
+    /** for test alerts to email channels */
+    smtp?: SmtpSettings | null;
   };
   now: () => number;
   newId: () => string;

@@ -44,7 +44,8 @@ export function resultFromHttpError(err: unknown): SendResult {
 export function parseRetryAfter(value: string | null, now: number): number | undefined {
   if (value === null) return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  // delay-seconds; some providers send fractions ("1.5"), which Date.parse would read as a year
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
   const at = Date.parse(trimmed);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
@@ -77,7 +78,11 @@ export async function deliver(
 }
 
 /** A JSON request: the body serialised, Content-Type set, `headers` added. */
-export function jsonRequest(body: unknown, headers: Record<string, string> = {}, method = 'POST'): HttpRequestInit {
+export function jsonRequest(
+  body: unknown,
+  headers: Record<string, string> = {},
+  method = 'POST',
+): HttpRequestInit {
   return { method, headers: { ...headers, 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
 }
 

@@ -13,7 +13,8 @@ export function httpUrl() {
       const problem = urlProblem(url);
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: `URL ${problem}` });
       // a masked URL that could not be restored must not silently become the new target
-      else if (url.includes(MASK)) ctx.addIssue({ code: 'custom', message: 'looks masked; send the real URL' });
+      else if (url.includes(MASK))
+        ctx.addIssue({ code: 'custom', message: 'looks masked; send the real URL' });
     });
 }
 

@@ -1,13 +1,41 @@
 // Every channel kind vigil knows. Adding a channel: one new file exporting a Notifier, and
 // one line in CHANNELS below.
+
+import { discord } from './discord.ts';
+import { email } from './email.ts';
+import { gotify } from './gotify.ts';
+import { matrix } from './matrix.ts';
+import { mattermost } from './mattermost.ts';
 import type { Notifier } from './notifier.ts';
+import { ntfy } from './ntfy.ts';
+import { opsgenie } from './opsgenie.ts';
+import { pagerduty } from './pagerduty.ts';
+import { pushover } from './pushover.ts';
+import { rocketchat } from './rocketchat.ts';
 import { maskFields, maskUrlFields, restoreFields, restoreUrlFields } from './secret-mask.ts';
+import { slack } from './slack.ts';
+import { teams } from './teams.ts';
+import { telegram } from './telegram.ts';
+import { twilio } from './twilio.ts';
 import { webhook } from './webhook.ts';
 
-const CHANNELS: readonly Notifier<unknown>[] = [
+const CHANNELS = [
   webhook,
-  // add new channels here
-];
+  email,
+  slack,
+  discord,
+  telegram,
+  teams,
+  pagerduty,
+  opsgenie,
+  ntfy,
+  pushover,
+  gotify,
+  matrix,
+  mattermost,
+  rocketchat,
+  twilio,
+] as readonly Notifier<unknown>[];
 
 /** kind → notifier. Built from CHANNELS so a key can never disagree with its notifier's kind. */
 export const notifiers: Readonly<Record<string, Notifier<unknown>>> = Object.freeze(

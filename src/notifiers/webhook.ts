@@ -1,9 +1,17 @@
 // The generic webhook channel: the AlertPayload as JSON to a URL of the operator's choosing,
-// optionally signed so the receiver can tell it came from us.
+// or a body of their own from a template; optionally signed so the receiver can tell it came
+// from us.
 import { z } from 'zod';
 import { deliver } from './classify.ts';
 import { httpUrl, secret } from './fields.ts';
 import type { Notifier } from './notifier.ts';
+import {
+  bodyEncoding,
+  jsonTemplateProblem,
+  renderTemplate,
+  templateProblem,
+  valuesFor,
+} from './webhook-template.ts';
 
 export const USER_AGENT = 'vigil-webhook/1';
 export const SIGNATURE_HEADER = 'X-Vigil-Signature';
@@ -11,6 +19,10 @@ export const EVENT_HEADER = 'X-Vigil-Event';
 export const DELIVERY_HEADER = 'X-Vigil-Delivery';
 
 const MAX_HEADERS = 20;
+export const MAX_TEMPLATE_BYTES = 16 * 1024;
+// type/subtype and optional parameters, e.g. `text/plain; charset=utf-8`
+const MEDIA_TYPE =
+  /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;\s*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[\x20\x21\x23-\x7e]*"))*$/;
 // RFC 9110 token characters
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // what fetch accepts in a header value: tab, visible ASCII and Latin-1; no line breaks
@@ -50,8 +62,41 @@ export const webhookConfigSchema = z
         return new Set(names).size === names.length;
       }, 'header names must differ by more than case')
       .optional(),
+    /** a body of the operator's own instead of the AlertPayload JSON, with {{placeholders}} */
+    body_template: z
+      .string()
+      .min(1)
+      .refine(
+        (t) => new TextEncoder().encode(t).length <= MAX_TEMPLATE_BYTES,
+        `at most ${MAX_TEMPLATE_BYTES} bytes`,
+      )
+      .optional(),
+    /** the Content-Type of a templated body (default application/json) */
+    content_type: z.string().max(200).regex(MEDIA_TYPE, 'must be a media type like text/plain').optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    for (const [name, value] of Object.entries(c.headers ?? {})) {
+      const problem = templateProblem(value, 'header');
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['headers', name], message: problem });
+    }
+    if (c.body_template === undefined) {
+      if (c.content_type !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['content_type'],
+          message: 'applies to body_template only; without one the body is the alert as JSON',
+        });
+      }
+      return;
+    }
+    const problem =
+      templateProblem(c.body_template, 'body') ??
+      (bodyEncoding(c.content_type ?? 'application/json') === 'json'
+        ? jsonTemplateProblem(c.body_template)
+        : undefined);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', path: ['body_template'], message: problem });
+  });
 
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;
 
@@ -64,11 +109,22 @@ export const webhook: Notifier<WebhookConfig> = {
   urlFields: ['url'],
 
   async send(payload, config, { http, deliveryId }) {
-    // serialised once: these exact bytes are what is signed and what is sent
-    const body = JSON.stringify(payload);
+    const values = valuesFor(payload, deliveryId);
+    const contentType =
+      config.body_template === undefined ? 'application/json' : (config.content_type ?? 'application/json');
+    // rendered once: these exact bytes are what is signed and what is sent
+    const body =
+      config.body_template === undefined
+        ? JSON.stringify(payload)
+        : renderTemplate(config.body_template, bodyEncoding(contentType), values);
     const headers: Record<string, string> = {
-      ...config.headers,
-      'Content-Type': 'application/json',
+      ...Object.fromEntries(
+        Object.entries(config.headers ?? {}).map(([name, value]) => [
+          name,
+          renderTemplate(value, 'header', values),
+        ]),
+      ),
+      'Content-Type': contentType,
       'User-Agent': USER_AGENT,
       [EVENT_HEADER]: payload.event,
     };

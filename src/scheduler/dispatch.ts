@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { HttpClient } from '../notifiers/http.ts';
-import type { AlertPayload, SendResult } from '../notifiers/notifier.ts';
+import type { AlertPayload, SendResult, SmtpSettings } from '../notifiers/notifier.ts';
 import { getNotifier } from '../notifiers/registry.ts';
 import type { Notification, Store } from '../store/store.ts';
 import { nextRetryDelay, RETRY_WINDOW_MS } from './backoff.ts';
@@ -29,6 +29,17 @@ export interface DispatcherOptions {
   /** deliveries in flight at once to one channel (default 2), so a slow receiver cannot take every slot */
   channelConcurrency?: number;
   maxSleepMs?: number;
+  /** the operator's SMTP server, for email channels */
+  smtp?: SmtpSettings | null;
+}
+
+/**
+ * The id a delivery carries (X-Vigil-Delivery, a Matrix transaction id, an email Message-ID):
+ * the same for every attempt of one notification, so receivers can drop a re-sent duplicate.
+ * The creation time keeps it from repeating when a fresh database starts counting again.
+ */
+export function deliveryIdOf(n: Pick<Notification, 'id' | 'createdAt'>): string {
+  return `${n.id}-${n.createdAt.toString(36)}`;
 }
 
 interface Filled {
@@ -243,7 +254,8 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
       const payload = JSON.parse(n.payload) as AlertPayload;
       const result = await notifier.send(payload, config.data, {
         http: this.options.http,
-        deliveryId: String(n.id),
+        deliveryId: deliveryIdOf(n),
+        ...(this.options.smtp ? { smtp: this.options.smtp } : {}),
       });
       return { result, channelBroken: false };
     } catch (err) {

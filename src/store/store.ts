@@ -239,6 +239,9 @@ export interface Tx {
   /** held and grace flips whose release time has come, earliest first */
   dueReleases(now: number, limit: number): Promise<FlipRow[]>;
   earliestRelease(): Promise<number | null>;
+  /** brings the release of the project's held alerts forward to `at`, to look at them again
+   * after its maintenance windows changed; returns how many */
+  reviewHeld(projectId: string, at: number): Promise<number>;
 
   insertChannel(c: Channel): Promise<void>;
   getChannel(id: string): Promise<Channel | null>;

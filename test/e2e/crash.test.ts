@@ -48,7 +48,8 @@ function outbox(dbPath: string, checkId: string) {
   }
 }
 
-const deliveryOf = (id: number) => (r: Received) => r.headers['x-vigil-delivery'] === String(id);
+const deliveryOf = (id: number) => (r: Received) =>
+  String(r.headers['x-vigil-delivery']).startsWith(`${id}-`);
 
 describe('crash between commit and delivery', () => {
   const tmp = tempDir();

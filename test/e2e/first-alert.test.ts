@@ -76,7 +76,7 @@ describe('first alert, end to end', () => {
     expect(down.method).toBe('POST');
     expect(down.headers['content-type']).toMatch(/^application\/json/);
     expect(down.headers['x-vigil-event']).toBe('down');
-    expect(down.headers['x-vigil-delivery']).toMatch(/^\d+$/);
+    expect(down.headers['x-vigil-delivery']).toMatch(/^\d+-[0-9a-z]+$/);
     expect(await verifySignature(secret, down.body, down.headers['x-vigil-signature'] as string)).toBe(true);
     expect(
       await verifySignature('not-the-secret', down.body, down.headers['x-vigil-signature'] as string),

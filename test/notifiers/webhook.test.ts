@@ -8,6 +8,7 @@ import {
   webhook,
   webhookConfigSchema,
 } from '../../src/notifiers/webhook.ts';
+import { samplePayload } from './payloads.ts';
 import { closedPortUrl, type Handler, type Receiver, startReceiver } from './receiver.ts';
 
 const payload: AlertPayload = {
@@ -179,6 +180,159 @@ describe('webhookConfigSchema', () => {
     expect(webhookConfigSchema.safeParse({ url: 'https://example.com', headers: headers(21) }).success).toBe(
       false,
     );
+  });
+});
+
+describe('webhook.send with a body template', () => {
+  const hostile = samplePayload('up', {});
+  hostile.check = { ...hostile.check, name: 'say "hi"\\ to\nline two\t&amp; {{title}} </script>' };
+
+  it('fills in the placeholders and sends the result as JSON', async () => {
+    const r = await receiver();
+    const cfg = config({
+      url: r.url,
+      body_template:
+        '{"text": "{{title}}", "event": "{{event}}", "down_for": "{{downtime}}", "id": "{{ delivery_id }}", "tags": "{{check.tags}}"}',
+    });
+    await webhook.send(samplePayload('up'), cfg, { ...ctx, deliveryId: '99' });
+    const req = r.requests[0]!;
+    expect(req.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(req.body.toString('utf8'))).toEqual({
+      text: '"nightly-backup" is back UP',
+      event: 'up',
+      down_for: '1 hour 5 minutes',
+      id: '99',
+      tags: 'db, prod',
+    });
+  });
+
+  it('keeps the JSON valid for a check name with quotes, backslashes and line breaks', async () => {
+    const r = await receiver();
+    const cfg = config({ url: r.url, body_template: '{"name": "{{check.name}}", "text": "{{text}}"}' });
+    await webhook.send(hostile, cfg, ctx);
+    const sent = JSON.parse(r.requests[0]!.body.toString('utf8'));
+    expect(sent.name).toBe(hostile.check.name);
+    expect(sent.text).toContain(`"${hostile.check.name}" is back UP\nsuccess ping received`);
+  });
+
+  it('form-encodes values for application/x-www-form-urlencoded', async () => {
+    const r = await receiver();
+    const cfg = config({
+      url: r.url,
+      content_type: 'application/x-www-form-urlencoded',
+      body_template: 'name={{check.name}}&event={{event}}',
+    });
+    await webhook.send(hostile, cfg, ctx);
+    const req = r.requests[0]!;
+    expect(req.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const form = new URLSearchParams(req.body.toString('utf8'));
+    expect([...form.keys()]).toEqual(['name', 'event']);
+    expect(form.get('name')).toBe(hostile.check.name);
+  });
+
+  it('inserts values as they are for other content types', async () => {
+    const r = await receiver();
+    const cfg = config({
+      url: r.url,
+      content_type: 'text/plain; charset=utf-8',
+      body_template: 'ALERT {{title}}\n{{summary}}',
+    });
+    await webhook.send(samplePayload('down'), cfg, ctx);
+    const req = r.requests[0]!;
+    expect(req.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(req.body.toString('utf8')).toBe(
+      'ALERT "nightly-backup" is DOWN\nexpected a ping every 1 hour; last ping 1 hour 5 minutes ago',
+    );
+  });
+
+  it('signs the rendered bytes', async () => {
+    const r = await receiver();
+    const cfg = config({ url: r.url, secret: 's3cret-value', body_template: '{"n": "{{check.name}}"}' });
+    await webhook.send(hostile, cfg, ctx);
+    const { body, headers } = r.requests[0]!;
+    expect(await verifySignature('s3cret-value', body, headers['x-vigil-signature'] as string)).toBe(true);
+    expect(
+      await verifySignature('s3cret-value', JSON.stringify(hostile), headers['x-vigil-signature'] as string),
+    ).toBe(false);
+  });
+
+  it('fills in placeholders in header values', async () => {
+    const r = await receiver();
+    const cfg = config({
+      url: r.url,
+      headers: { 'Idempotency-Key': 'vigil-{{delivery_id}}', 'X-Check': '{{check.slug}}/{{event}}' },
+    });
+    await webhook.send(samplePayload('down'), cfg, { ...ctx, deliveryId: '1234' });
+    expect(r.requests[0]!.headers).toMatchObject({
+      'idempotency-key': 'vigil-1234',
+      'x-check': 'nightly-backup/down',
+    });
+  });
+});
+
+describe('webhookConfigSchema templates', () => {
+  const url = 'https://example.com/hook';
+
+  function issues(input: Record<string, unknown>): string[] {
+    const result = webhookConfigSchema.safeParse({ url, ...input });
+    return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+  }
+
+  it('accepts a template and keeps it as it is', () => {
+    const input = { url, body_template: '{"text": "{{title}}"}', content_type: 'application/json' };
+    expect(webhookConfigSchema.parse(input)).toEqual({ ...input, method: 'POST' });
+  });
+
+  it('refuses an unknown placeholder, naming it', () => {
+    expect(issues({ body_template: '{"t": "{{check.title}}"}' })).toEqual([
+      expect.stringMatching(
+        /^body_template: unknown placeholder \{\{check\.title\}\}; use one of: check\.id, check\.name/,
+      ),
+    ]);
+  });
+
+  it('refuses a JSON template with a placeholder outside quotes', () => {
+    expect(issues({ body_template: '{"text": {{title}}}' })).toEqual([
+      expect.stringMatching(
+        /^body_template: does not render to valid JSON .*put each placeholder inside a JSON string/,
+      ),
+    ]);
+  });
+
+  it('refuses a JSON template that is not JSON at all', () => {
+    expect(issues({ body_template: '{"text": "{{title}}",}' })).toEqual([
+      expect.stringMatching(/^body_template: does not render to valid JSON/),
+    ]);
+  });
+
+  it('checks templates of +json content types as JSON too', () => {
+    expect(
+      issues({ body_template: 'text={{title}}', content_type: 'application/vnd.alert+json' }),
+    ).toHaveLength(1);
+  });
+
+  it('takes any text for a non-JSON content type', () => {
+    expect(
+      issues({ body_template: 'text={{title}}', content_type: 'application/x-www-form-urlencoded' }),
+    ).toEqual([]);
+  });
+
+  it('refuses a placeholder in a header that could break the header', () => {
+    expect(issues({ headers: { 'X-Name': '{{check.name}}' } })).toEqual([
+      expect.stringMatching(
+        /^headers\.X-Name: placeholder \{\{check\.name\}\} cannot be used in a header value/,
+      ),
+    ]);
+  });
+
+  it.each([
+    ['a content type without a template', { content_type: 'text/plain' }],
+    ['a content type that is not a media type', { body_template: 'x', content_type: 'plain text' }],
+    ['a content type with a line break', { body_template: 'x', content_type: 'text/plain\r\nX-A: b' }],
+    ['an empty template', { body_template: '' }],
+    ['a template over 16 KB', { body_template: `"${'x'.repeat(16 * 1024)}"`, content_type: 'text/plain' }],
+  ])('rejects %s', (_what, input) => {
+    expect(issues(input)).not.toEqual([]);
   });
 });
 

@@ -9,7 +9,7 @@ import { createHttpClient } from '../../src/notifiers/http.ts';
 import { verifySignature } from '../../src/notifiers/webhook.ts';
 import { RETRY_WINDOW_MS } from '../../src/scheduler/backoff.ts';
 import { ManualClock } from '../../src/scheduler/clock.ts';
-import { type DeliveryEvent, Dispatcher } from '../../src/scheduler/dispatch.ts';
+import { type DeliveryEvent, Dispatcher, deliveryIdOf } from '../../src/scheduler/dispatch.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Notification } from '../../src/store/store.ts';
 import { createHarness, type Harness, T0 } from '../helpers/harness.ts';
@@ -86,7 +86,7 @@ describe('delivering', () => {
     expect(
       await verifySignature('another-secret', req!.body, req!.headers['x-vigil-signature'] as string),
     ).toBe(false);
-    expect(req!.headers['x-vigil-delivery']).toBe(String(queued.id));
+    expect(req!.headers['x-vigil-delivery']).toBe(deliveryIdOf(queued));
     expect(req!.headers['x-vigil-event']).toBe('down');
     expect(JSON.parse(req!.body)).toMatchObject({
       event: 'down',
@@ -162,8 +162,8 @@ describe('retrying', () => {
     expect((await h.store.listAttempts(queued.id)).map((a) => a.outcome)).toEqual(['retry', 'delivered']);
     // the same delivery id both times, so a receiver can drop a duplicate
     expect(receiver.requests.map((r) => r.headers['x-vigil-delivery'])).toEqual([
-      String(queued.id),
-      String(queued.id),
+      deliveryIdOf(queued),
+      deliveryIdOf(queued),
     ]);
   });
 

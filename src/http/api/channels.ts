@@ -298,7 +298,8 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       );
       const result = await getNotifier(ch.kind)!.send(payload, ch.config, {
         http: deps.http,
-        deliveryId: `test-${now}`,
+        deliveryId: `test-${now.toString(36)}`,
+        ...(deps.config.smtp ? { smtp: deps.config.smtp } : {}),
       });
       let updated = ch;
       if (result.outcome === 'delivered' && ch.brokenReason !== null) {

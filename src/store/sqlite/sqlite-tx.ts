@@ -292,6 +292,15 @@ export class SqliteTx implements Tx {
       limit,
     ).map(toFlip);
   }
+  async reviewHeld(projectId: string, at: number) {
+    return this.#run(
+      `UPDATE flips SET release_at = ? WHERE alert = 'held' AND release_at > ?
+         AND check_id IN (SELECT id FROM checks WHERE project_id = ?)`,
+      at,
+      at,
+      projectId,
+    ).changes;
+  }
   async earliestRelease() {
     const r = this.#one('SELECT MIN(release_at) AS t FROM flips WHERE release_at IS NOT NULL');
     return r?.t === null || r?.t === undefined ? null : Number(r.t);

@@ -1,0 +1,355 @@
+// /api/v1/maintenance: windows during which alerts are held (one-off or recurring), and
+// "quiet for N minutes" in one call.
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { occurrenceAt, upcoming } from '../../core/maintenance.ts';
+import { canonicalTimezone, formatDuration, validateCron } from '../../core/schedule.ts';
+import type { Maintenance, Tx } from '../../store/store.ts';
+import type { AppDeps } from '../deps.ts';
+import { ApiError, notFound, validationError } from '../errors.ts';
+import type { AuthVariables } from '../middleware/api-key.ts';
+import { Tag } from './check-schemas.ts';
+import { iso } from './check-view.ts';
+import { ErrorResponses, jsonBody } from './openapi-common.ts';
+
+type Env = { Variables: AuthVariables };
+
+const DAY = 86_400;
+const MAX_WINDOW_DAYS = 31;
+const MAX_WINDOWS = 200;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const time = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 time with a timezone, e.g. 2026-03-01T02:00:00Z' })
+  .openapi({ example: '2026-03-01T02:00:00Z' });
+
+const scopeFields = {
+  checks: z
+    .array(z.string().regex(UUID, 'must be a check id (UUID)'))
+    .max(500, 'at most 500 checks')
+    .default([])
+    .openapi({ description: 'check ids it covers' }),
+  tags: z.array(Tag).max(20, 'at most 20 tags').default([]).openapi({
+    description: 'it covers checks with any of these tags; with no checks and no tags, the whole project',
+  }),
+};
+
+const MaintenanceInput = z
+  .strictObject({
+    name: z.string().trim().min(1, 'must not be empty').max(200),
+    starts_at: time.optional().openapi({ description: 'one-off: when it starts' }),
+    ends_at: time.optional().openapi({ description: 'one-off: when it ends' }),
+    cron: z
+      .string()
+      .trim()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: 'recurring: when each occurrence starts', example: '0 2 * * 0' }),
+    duration: z
+      .number()
+      .int('must be a whole number of seconds')
+      .min(60, 'must be at least 60 s')
+      .max(7 * DAY, 'must be at most 7 days (604800 s)')
+      .optional()
+      .openapi({ description: 'recurring: how long each occurrence lasts, seconds', example: 7200 }),
+    timezone: z.string().trim().min(1).max(64).optional().openapi({ description: 'recurring: default UTC' }),
+    ...scopeFields,
+  })
+  .superRefine((v, ctx) => {
+    const once = v.starts_at !== undefined || v.ends_at !== undefined;
+    const recurring = v.cron !== undefined || v.duration !== undefined || v.timezone !== undefined;
+    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+    if (once && recurring) {
+      issue('cron', 'give either starts_at and ends_at (one-off) or cron and duration (recurring), not both');
+    } else if (once) {
+      if (v.starts_at === undefined) issue('starts_at', 'a one-off window needs starts_at');
+      if (v.ends_at === undefined) issue('ends_at', 'a one-off window needs ends_at');
+      if (v.starts_at !== undefined && v.ends_at !== undefined) {
+        const length = Date.parse(v.ends_at) - Date.parse(v.starts_at);
+        if (length <= 0) issue('ends_at', 'must be after starts_at');
+        else if (length > MAX_WINDOW_DAYS * DAY * 1000)
+          issue('ends_at', `a window lasts at most ${MAX_WINDOW_DAYS} days`);
+      }
+    } else if (recurring) {
+      if (v.cron === undefined) issue('cron', 'a recurring window needs cron');
+      if (v.duration === undefined) issue('duration', 'a recurring window needs duration');
+      if (v.cron !== undefined) {
+        const problem = validateCron(v.cron, v.timezone ?? 'UTC');
+        if (problem) issue(/timezone/i.test(problem) ? 'timezone' : 'cron', problem);
+      }
+    } else {
+      issue('starts_at', 'give starts_at and ends_at (one-off) or cron and duration (recurring)');
+    }
+  })
+  .openapi('MaintenanceInput');
+
+const MaintenanceUpdate = z
+  .record(z.string(), z.unknown())
+  .openapi({ description: 'any fields of MaintenanceInput; the result must be a valid window' });
+
+const Occurrence = z.object({ starts_at: z.string(), ends_at: z.string() });
+
+const MaintenanceSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    kind: z.enum(['once', 'recurring']),
+    starts_at: z.string().nullable(),
+    ends_at: z.string().nullable(),
+    cron: z.string().nullable(),
+    duration: z.number().nullable(),
+    timezone: z.string().nullable(),
+    checks: z.array(z.string()),
+    tags: z.array(z.string()),
+    active: z.boolean().openapi({ description: 'holding alerts right now' }),
+    next: z
+      .array(Occurrence)
+      .openapi({ description: 'the current occurrence (if active) and the next ones' }),
+    created_at: z.string(),
+    updated_at: z.string(),
+  })
+  .openapi('Maintenance');
+
+const IdParam = z.object({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
+const NowQuery = z.object({
+  duration: z.coerce
+    .number()
+    .int('must be a whole number of seconds')
+    .min(60, 'must be at least 60 s')
+    .max(7 * DAY, 'must be at most 7 days (604800 s)')
+    .openapi({ param: { name: 'duration', in: 'query' }, example: 600, description: 'seconds' }),
+});
+const NowBody = z
+  .strictObject({ name: z.string().trim().min(1).max(200).optional(), ...scopeFields })
+  .openapi('MaintenanceNow');
+const out = { content: { 'application/json': { schema: MaintenanceSchema } } };
+
+function view(m: Maintenance, now: number): z.infer<typeof MaintenanceSchema> {
+  return {
+    id: m.id,
+    name: m.name,
+    kind: m.kind,
+    starts_at: m.kind === 'once' ? iso(m.startsAt) : null,
+    ends_at: m.kind === 'once' ? iso(m.endsAt) : null,
+    cron: m.kind === 'recurring' ? m.cron : null,
+    duration: m.kind === 'recurring' ? m.duration : null,
+    timezone: m.kind === 'recurring' ? m.timezone : null,
+    checks: [...m.checkIds],
+    tags: [...m.tags],
+    active: occurrenceAt(m, now) !== null,
+    next: upcoming(m, now, 3).map((o) => ({ starts_at: iso(o.start), ends_at: iso(o.end) })),
+    created_at: iso(m.createdAt),
+    updated_at: iso(m.updatedAt),
+  };
+}
+
+type Input = z.output<typeof MaintenanceInput>;
+
+function toWindow(
+  input: Input,
+  base: Pick<Maintenance, 'id' | 'projectId' | 'createdAt' | 'updatedAt'>,
+): Maintenance {
+  const common = { ...base, name: input.name, checkIds: input.checks, tags: input.tags };
+  if (input.cron !== undefined && input.duration !== undefined) {
+    return {
+      ...common,
+      kind: 'recurring',
+      cron: input.cron,
+      duration: input.duration,
+      timezone: canonicalTimezone(input.timezone ?? 'UTC'),
+    };
+  }
+  return {
+    ...common,
+    kind: 'once',
+    startsAt: Date.parse(input.starts_at!),
+    endsAt: Date.parse(input.ends_at!),
+  };
+}
+
+/** A stored window as input again, so an update can overlay fields and re-validate the whole. */
+function toInput(m: Maintenance): Record<string, unknown> {
+  const scope = { name: m.name, checks: m.checkIds, tags: m.tags };
+  return m.kind === 'once'
+    ? { ...scope, starts_at: iso(m.startsAt), ends_at: iso(m.endsAt) }
+    : { ...scope, cron: m.cron, duration: m.duration, timezone: m.timezone };
+}
+
+/** The checks a window names must be the project's. */
+async function knownChecks(tx: Tx, projectId: string, ids: readonly string[]): Promise<void> {
+  for (const id of ids) {
+    const check = await tx.getCheck(id.toLowerCase());
+    if (!check || check.projectId !== projectId) {
+      throw new ApiError(400, 'invalid_request', `checks: no check with id "${id}" in this project`);
+    }
+  }
+}
+
+export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
+  const { store } = deps;
+
+  async function owned(projectId: string, id: string): Promise<Maintenance> {
+    const m = UUID.test(id) ? await store.getMaintenance(id.toLowerCase()) : null;
+    if (!m || m.projectId !== projectId) throw notFound('maintenance window');
+    return m;
+  }
+
+  /** Saves a window and has held alerts of the project looked at again under the new windows. */
+  async function save(m: Maintenance, isNew: boolean): Promise<void> {
+    await store.transaction(async (tx) => {
+      await knownChecks(tx, m.projectId, m.checkIds);
+      if (isNew) {
+        if ((await tx.listMaintenance(m.projectId)).length >= MAX_WINDOWS) {
+          throw new ApiError(
+            409,
+            'conflict',
+            `a project has at most ${MAX_WINDOWS} maintenance windows; delete old ones`,
+          );
+        }
+        await tx.insertMaintenance(m);
+      } else await tx.updateMaintenance(m);
+      await tx.reviewHeld(m.projectId, deps.now());
+    });
+  }
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/maintenance',
+      summary:
+        'Add a maintenance window: one-off (starts_at, ends_at) or recurring (cron, duration, timezone)',
+      request: { body: jsonBody(MaintenanceInput) },
+      responses: { 201: { description: 'created', ...out }, ...ErrorResponses },
+    }),
+    async (c) => {
+      const now = deps.now();
+      const m = toWindow(c.req.valid('json'), {
+        id: deps.newId(),
+        projectId: c.get('apiKey').projectId,
+        createdAt: now,
+        updatedAt: now,
+      });
+      await save(m, true);
+      return c.json(view(m, now), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/maintenance/now',
+      summary: 'Quiet for a while: a one-off window from now for `duration` seconds',
+      request: {
+        query: NowQuery,
+        body: { content: { 'application/json': { schema: NowBody } }, required: false },
+      },
+      responses: { 201: { description: 'created', ...out }, ...ErrorResponses },
+    }),
+    async (c) => {
+      const now = deps.now();
+      const { duration } = c.req.valid('query');
+      // the body is optional ("quiet the whole project" needs none): unvalidated when absent
+      const body = NowBody.parse((c.req.valid('json') as unknown) ?? {});
+      const m: Maintenance = {
+        id: deps.newId(),
+        projectId: c.get('apiKey').projectId,
+        name: body.name ?? `quiet for ${formatDuration(duration * 1000)}`,
+        kind: 'once',
+        startsAt: now,
+        endsAt: now + duration * 1000,
+        checkIds: body.checks,
+        tags: body.tags,
+        createdAt: now,
+        updatedAt: now,
+      };
+      await save(m, true);
+      return c.json(view(m, now), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/maintenance',
+      summary: 'List maintenance windows, with whether each is active and its next occurrences',
+      responses: {
+        200: {
+          description: 'the windows',
+          content: { 'application/json': { schema: z.object({ maintenance: z.array(MaintenanceSchema) }) } },
+        },
+        ...ErrorResponses,
+      },
+    }),
+    async (c) => {
+      const now = deps.now();
+      const windows = await store.listMaintenance(c.get('apiKey').projectId);
+      return c.json({ maintenance: windows.map((m) => view(m, now)) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/maintenance/{id}',
+      summary: 'Get one maintenance window',
+      request: { params: IdParam },
+      responses: { 200: { description: 'the window', ...out }, ...ErrorResponses },
+    }),
+    async (c) =>
+      c.json(view(await owned(c.get('apiKey').projectId, c.req.valid('param').id), deps.now()), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'patch',
+      path: '/maintenance/{id}',
+      summary: 'Change a window; held alerts are looked at again at once',
+      request: { params: IdParam, body: jsonBody(MaintenanceUpdate) },
+      responses: { 200: { description: 'the window', ...out }, ...ErrorResponses },
+    }),
+    async (c) => {
+      const old = await owned(c.get('apiKey').projectId, c.req.valid('param').id);
+      const patch = c.req.valid('json');
+      // switching kind: the fields of the other kind go
+      const base = toInput(old);
+      if ('cron' in patch || 'duration' in patch || 'timezone' in patch) {
+        delete base.starts_at;
+        delete base.ends_at;
+      }
+      if ('starts_at' in patch || 'ends_at' in patch) {
+        delete base.cron;
+        delete base.duration;
+        delete base.timezone;
+      }
+      const parsed = MaintenanceInput.safeParse({ ...base, ...patch });
+      if (!parsed.success) throw validationError(parsed.error, '');
+      const now = deps.now();
+      const m = toWindow(parsed.data, {
+        id: old.id,
+        projectId: old.projectId,
+        createdAt: old.createdAt,
+        updatedAt: now,
+      });
+      await save(m, false);
+      return c.json(view(m, now), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'delete',
+      path: '/maintenance/{id}',
+      summary: 'Delete a window (ends it now if active); alerts it held are looked at again at once',
+      request: { params: IdParam },
+      responses: { 204: { description: 'deleted' }, ...ErrorResponses },
+    }),
+    async (c) => {
+      const m = await owned(c.get('apiKey').projectId, c.req.valid('param').id);
+      await store.transaction(async (tx) => {
+        await tx.deleteMaintenance(m.id);
+        await tx.reviewHeld(m.projectId, deps.now());
+      });
+      return c.body(null, 204);
+    },
+  );
+}
