@@ -97,7 +97,7 @@ export async function startVigil(options: StartOptions): Promise<VigilProcess> {
     VIGIL_DATABASE_URL: `sqlite:${options.dbPath}`,
     VIGIL_PORT: String(port),
     VIGIL_HOST: '127.0.0.1',
-    VIGIL_ALLOW_PRIVATE_TARGETS: '1',
+    VIGIL_ALLOW_PRIVATE_URLS: '1',
     VIGIL_LOG_LEVEL: 'info',
     ...options.env,
   };
