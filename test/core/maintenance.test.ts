@@ -12,7 +12,9 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const at = (s: string) => Date.parse(s);
 
-function once(startsAt: string, endsAt: string, scope: Partial<MaintenanceWindow> = {}): MaintenanceWindow {
+type OnceWindow = Extract<MaintenanceWindow, { kind: 'once' }>;
+
+function once(startsAt: string, endsAt: string, scope: Partial<OnceWindow> = {}): OnceWindow {
   return {
     id: `once-${startsAt}`,
     name: 'one-off',
@@ -22,7 +24,7 @@ function once(startsAt: string, endsAt: string, scope: Partial<MaintenanceWindow
     checkIds: [],
     tags: [],
     ...scope,
-  } as MaintenanceWindow;
+  };
 }
 
 function recurring(cron: string, duration: number, timezone = 'UTC', name = 'recurring'): MaintenanceWindow {
