@@ -65,4 +65,59 @@ describe('loadConfig', () => {
       /VIGIL_PORT_FILE: cannot read/,
     );
   });
+
+  it("allows private delivery targets under the issue's name and the earlier one", () => {
+    expect(loadConfig({}).allowPrivateTargets).toBe(false);
+    expect(loadConfig({ VIGIL_ALLOW_PRIVATE_URLS: '1' }).allowPrivateTargets).toBe(true);
+    expect(loadConfig({ VIGIL_ALLOW_PRIVATE_TARGETS: 'true' }).allowPrivateTargets).toBe(true);
+  });
+
+  it('has no SMTP server unless VIGIL_SMTP_HOST is set', () => {
+    expect(loadConfig({}).smtp).toBeNull();
+  });
+
+  it('reads SMTP settings with defaults: port 587 with STARTTLS, or 465 with TLS', () => {
+    const c = loadConfig({
+      VIGIL_SMTP_HOST: 'smtp.example.com',
+      VIGIL_BASE_URL: 'https://vigil.example.com',
+    });
+    expect(c.smtp).toEqual({
+      host: 'smtp.example.com',
+      port: 587,
+      secure: false,
+      requireTls: false,
+      rejectUnauthorized: true,
+      from: 'vigil@vigil.example.com',
+      timeoutMs: 10_000,
+    });
+    const tls = loadConfig({
+      VIGIL_SMTP_HOST: 'smtp.example.com',
+      VIGIL_SMTP_PORT: '465',
+      VIGIL_SMTP_USER: 'alerts',
+      VIGIL_SMTP_PASSWORD: 'pw',
+      VIGIL_SMTP_FROM: 'vigil <alerts@example.com>',
+      VIGIL_SMTP_TLS_REJECT_UNAUTHORIZED: 'false',
+    }).smtp;
+    expect(tls).toMatchObject({
+      port: 465,
+      secure: true,
+      user: 'alerts',
+      password: 'pw',
+      from: 'vigil <alerts@example.com>',
+      rejectUnauthorized: false,
+    });
+  });
+
+  it('refuses SMTP settings that cannot work, naming the variable', () => {
+    expect(() => loadConfig({ VIGIL_SMTP_USER: 'a' })).toThrow(
+      /VIGIL_SMTP_USER is set but VIGIL_SMTP_HOST is not/,
+    );
+    expect(() => loadConfig({ VIGIL_SMTP_HOST: 'h', VIGIL_SMTP_USER: 'a' })).toThrow(
+      /VIGIL_SMTP_USER and VIGIL_SMTP_PASSWORD go together/,
+    );
+    expect(() => loadConfig({ VIGIL_SMTP_HOST: 'h', VIGIL_SMTP_FROM: 'not an address' })).toThrow(
+      /VIGIL_SMTP_FROM/,
+    );
+    expect(() => loadConfig({ VIGIL_SMTP_HOST: 'h', VIGIL_SMTP_PORT: '99999' })).toThrow(/VIGIL_SMTP_PORT/);
+  });
 });
