@@ -5,7 +5,7 @@ import { classifyResponse, deliver, jsonRequest, parseJson } from './classify.ts
 import { httpUrl } from './fields.ts';
 import type { HttpResponse } from './http.ts';
 import { describeAlert, truncate } from './message.ts';
-import type { Notifier, SendResult } from './notifier.ts';
+import type { AlertPayload, Notifier, SendResult } from './notifier.ts';
 import { type AttachmentStyle, alertAttachment } from './slack.ts';
 
 const STYLE: AttachmentStyle = { escapeText: defuseMentions, timestamp: true };
@@ -56,17 +56,34 @@ export const mattermost: Notifier<MattermostConfig> = {
   urlFields: ['webhook_url'],
 
   async send(payload, config, { http }) {
-    const message = describeAlert(payload);
-    const body = {
-      text: defuseMentions(truncate(message.title, TITLE_CHARS)),
-      ...(config.channel !== undefined && { channel: config.channel }),
-      ...(config.username !== undefined && { username: config.username }),
-      ...(config.icon_url !== undefined && { icon_url: config.icon_url }),
-      attachments: [alertAttachment(message, payload.flip.at, STYLE)],
-    };
-    return deliver(http, config.webhook_url, jsonRequest(body), inspectAnswer);
+    return deliver(
+      http,
+      config.webhook_url,
+      jsonRequest(slackCompatibleBody(payload, config, STYLE)),
+      inspectAnswer,
+    );
   },
 };
+
+/**
+ * The body of a Slack-compatible incoming webhook (Mattermost, Rocket.Chat): a title line that
+ * cannot mention a whole channel, the optional sender and destination overrides, and Slack's
+ * attachment.
+ */
+export function slackCompatibleBody(
+  payload: AlertPayload,
+  config: { channel?: string; username?: string; icon_url?: string },
+  style: AttachmentStyle,
+) {
+  const message = describeAlert(payload);
+  return {
+    text: defuseMentions(truncate(message.title, TITLE_CHARS)),
+    ...(config.channel !== undefined && { channel: config.channel }),
+    ...(config.username !== undefined && { username: config.username }),
+    ...(config.icon_url !== undefined && { icon_url: config.icon_url }),
+    attachments: [alertAttachment(message, payload.flip.at, style)],
+  };
+}
 
 /** Errors come as {"id": "web.incoming_webhook.invalid.app_error", "message": "Invalid webhook."}. */
 function inspectAnswer(res: HttpResponse): SendResult {

@@ -4,14 +4,12 @@ import { z } from 'zod';
 import { classifyResponse, deliver, jsonRequest, parseJson } from './classify.ts';
 import { httpUrl } from './fields.ts';
 import type { HttpResponse } from './http.ts';
-import { defuseMentions, hooksUrl } from './mattermost.ts';
-import { describeAlert, truncate } from './message.ts';
+import { defuseMentions, hooksUrl, slackCompatibleBody } from './mattermost.ts';
 import type { Notifier, SendResult } from './notifier.ts';
-import { type AttachmentStyle, alertAttachment } from './slack.ts';
+import type { AttachmentStyle } from './slack.ts';
 
 // Rocket.Chat reads an attachment's `ts` as a date, not Slack's epoch seconds: left out
 const STYLE: AttachmentStyle = { escapeText: defuseMentions, timestamp: false };
-const TITLE_CHARS = 250;
 
 export const rocketchatConfigSchema = z
   .object({
@@ -38,15 +36,12 @@ export const rocketchat: Notifier<RocketchatConfig> = {
   urlFields: ['webhook_url'],
 
   async send(payload, config, { http }) {
-    const message = describeAlert(payload);
-    const body = {
-      text: defuseMentions(truncate(message.title, TITLE_CHARS)),
-      ...(config.channel !== undefined && { channel: config.channel }),
-      ...(config.username !== undefined && { username: config.username }),
-      ...(config.icon_url !== undefined && { icon_url: config.icon_url }),
-      attachments: [alertAttachment(message, payload.flip.at, STYLE)],
-    };
-    return deliver(http, config.webhook_url, jsonRequest(body), inspectAnswer);
+    return deliver(
+      http,
+      config.webhook_url,
+      jsonRequest(slackCompatibleBody(payload, config, STYLE)),
+      inspectAnswer,
+    );
   },
 };
 
