@@ -149,7 +149,9 @@ function toWindow(
   input: Input,
   base: Pick<Maintenance, 'id' | 'projectId' | 'createdAt' | 'updatedAt'>,
 ): Maintenance {
-  const common = { ...base, name: input.name, checkIds: input.checks, tags: input.tags };
+  // ids compared as stored: the API accepts them in any case, like the checks API
+  const checkIds = [...new Set(input.checks.map((id) => id.toLowerCase()))];
+  const common = { ...base, name: input.name, checkIds, tags: input.tags };
   if (input.cron !== undefined && input.duration !== undefined) {
     return {
       ...common,
@@ -234,7 +236,9 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     },
   );
 
-  app.openapi(
+  // Documented like every route, but validated by hand: the body is optional, and an empty
+  // one must work even when the client sends "Content-Type: application/json" anyway.
+  app.openAPIRegistry.registerPath(
     createRoute({
       method: 'post',
       path: '/maintenance/now',
@@ -245,27 +249,43 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       },
       responses: { 201: { description: 'created', ...out }, ...ErrorResponses },
     }),
-    async (c) => {
-      const now = deps.now();
-      const { duration } = c.req.valid('query');
-      // the body is optional ("quiet the whole project" needs none): unvalidated when absent
-      const body = NowBody.parse((c.req.valid('json') as unknown) ?? {});
-      const m: Maintenance = {
-        id: deps.newId(),
-        projectId: c.get('apiKey').projectId,
-        name: body.name ?? `quiet for ${formatDuration(duration * 1000)}`,
-        kind: 'once',
-        startsAt: now,
-        endsAt: now + duration * 1000,
-        checkIds: body.checks,
-        tags: body.tags,
-        createdAt: now,
-        updatedAt: now,
-      };
-      await save(m, true);
-      return c.json(view(m, now), 201);
-    },
   );
+  app.post('/maintenance/now', async (c) => {
+    const now = deps.now();
+    const query = NowQuery.safeParse(c.req.query());
+    if (!query.success) throw validationError(query.error, 'query');
+    const duration = query.data.duration;
+    const raw = await c.req.text();
+    let parsed: unknown = {};
+    if (raw.trim() !== '') {
+      try {
+        parsed = JSON.parse(raw);
+      } catch {
+        throw new ApiError(400, 'invalid_request', 'body: not valid JSON (or send no body at all)');
+      }
+    }
+    const body = NowBody.safeParse(parsed);
+    if (!body.success) throw validationError(body.error, '');
+    const m: Maintenance = {
+      id: deps.newId(),
+      projectId: c.get('apiKey').projectId,
+      name: body.data.name ?? `quiet for ${formatDuration(duration * 1000)}`,
+      kind: 'once',
+      startsAt: now,
+      endsAt: now + duration * 1000,
+      checkIds: [...new Set(body.data.checks.map((id) => id.toLowerCase()))],
+      tags: body.data.tags,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await save(m, true);
+    return c.json(view(m, now), 201);
+  });
+  // before /maintenance/{id}, which would take "now" for an id and answer 404
+  app.all('/maintenance/now', (c) => {
+    c.header('Allow', 'POST');
+    throw new ApiError(405, 'method_not_allowed', `${c.req.method} is not allowed here; use POST`);
+  });
 
   app.openapi(
     createRoute({
