@@ -4,6 +4,7 @@ import { type AlertDecision, decideAlert, firstReminder, wasSent } from '../core
 import { holdAt } from '../core/maintenance.ts';
 import { eventForFlip } from '../core/status.ts';
 import type { CheckState, Transition } from '../core/types.ts';
+import { DEFAULT_SILENCE_PERIOD } from '../projects/keys.ts';
 import type { Check, FlipRow, Tx } from '../store/store.ts';
 import { queueAlert } from './queue-alerts.ts';
 
@@ -63,7 +64,7 @@ export async function commitTransition(
     decision = decideAlert(event, hold, downFlip);
     if (decision.alert === 'queued') {
       const project = await tx.getProject(check.projectId);
-      const remindAt = firstReminder(event, now, check.realertEvery, project?.silencePeriod ?? 3600);
+      const remindAt = firstReminder(event, now, check.realertEvery, project?.silencePeriod ?? DEFAULT_SILENCE_PERIOD);
       next = { ...next, remindAt, remindersSent: 0 };
     }
   }
