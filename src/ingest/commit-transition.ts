@@ -64,7 +64,12 @@ export async function commitTransition(
     decision = decideAlert(event, hold, downFlip);
     if (decision.alert === 'queued') {
       const project = await tx.getProject(check.projectId);
-      const remindAt = firstReminder(event, now, check.realertEvery, project?.silencePeriod ?? DEFAULT_SILENCE_PERIOD);
+      const remindAt = firstReminder(
+        event,
+        now,
+        check.realertEvery,
+        project?.silencePeriod ?? DEFAULT_SILENCE_PERIOD,
+      );
       next = { ...next, remindAt, remindersSent: 0 };
     }
   }
