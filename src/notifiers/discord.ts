@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { classifyResponse, deliver, jsonRequest, parseJson } from './classify.ts';
 import { httpUrl } from './fields.ts';
 import type { HttpResponse } from './http.ts';
-import { type AlertMessage, describeAlert, tail, truncate } from './message.ts';
+import { type AlertMessage, defuseFences, describeAlert, tail, truncate } from './message.ts';
 import type { Notifier, SendResult } from './notifier.ts';
 
 /** Discord's embed limits (Message resource → Embed limits), in characters. */
@@ -108,10 +108,6 @@ export function alertEmbed(m: AlertMessage, flipAt: string): DiscordEmbed {
 }
 
 /** `text` with every ``` broken by zero-width spaces, so it cannot close the code block early. */
-function defuseFences(text: string): string {
-  return text.replace(/```/g, '`\u200b`\u200b`');
-}
-
 /** Errors are {"message": "Unknown Webhook", "code": 10015}; 429s carry `retry_after` in seconds. */
 function inspectAnswer(res: HttpResponse): SendResult {
   const result = classifyResponse(res);

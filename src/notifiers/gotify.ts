@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { classifyResponse, deliver, jsonRequest, parseJson } from './classify.ts';
 import { httpUrl, secret } from './fields.ts';
 import type { HttpResponse } from './http.ts';
-import { type AlertMessage, describeAlert, truncate } from './message.ts';
+import { type AlertMessage, commonMarkCodeBlock, describeAlert, truncate } from './message.ts';
 import type { AlertPayload, Notifier, SendResult } from './notifier.ts';
 
 const TITLE_CHARS = 250;
@@ -65,7 +65,7 @@ export function gotifyMarkdown(m: AlertMessage): string {
     '',
     ...m.facts.map((f) => `- **${escapeMarkdown(f.label)}:** ${escapeMarkdown(f.value)}`),
   ];
-  if (m.bodyTail !== null) lines.push('', '**Last ping body (tail):**', '', codeBlock(m.bodyTail));
+  if (m.bodyTail !== null) lines.push('', '**Last ping body (tail):**', '', commonMarkCodeBlock(m.bodyTail));
   lines.push('', `[Open the check in vigil](${m.link.replace(/[\s()<>]/g, percentEncode)})`);
   return lines.join('\n');
 }
@@ -77,13 +77,6 @@ export function escapeMarkdown(text: string): string {
 
 function percentEncode(c: string): string {
   return `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
-}
-
-/** A fenced block the text cannot close early: the fence is longer than any backtick run in it. */
-function codeBlock(text: string): string {
-  const longest = Math.max(2, ...Array.from(text.matchAll(/`+/g), (run) => run[0].length));
-  const fence = '`'.repeat(longest + 1);
-  return `${fence}\n${text}\n${fence}`;
 }
 
 /** Gotify answers the stored message (`{ id, … }`) or `{ error, errorCode, errorDescription }`. */

@@ -73,7 +73,7 @@ export function describeAlert(p: AlertPayload): AlertMessage {
   if (p.reminder !== undefined) {
     facts.push({ label: 'Down since', value: p.flip.at });
   }
-  const body = p.last_ping_body?.trim() ? p.last_ping_body.slice(-BODY_TAIL_CHARS) : null;
+  const body = p.last_ping_body?.trim() ? lastChars(p.last_ping_body, BODY_TAIL_CHARS) : null;
   const color = TONE_COLORS[tone];
   return {
     title,
@@ -104,12 +104,48 @@ function lastPingWords(lastPingAt: string | null, at: number): string {
 
 /** `text` cut to at most `max` characters, with "…" when cut. For providers with length limits. */
 export function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
+  return text.length <= max ? text : `${firstChars(text, Math.max(0, max - 1))}…`;
 }
 
 /** The last `max` characters of `text`, with "…" in front when cut (ping bodies: the end matters). */
 export function tail(text: string, max: number): string {
-  return text.length <= max ? text : `…${text.slice(text.length - Math.max(0, max - 1))}`;
+  return text.length <= max ? text : `…${lastChars(text, Math.max(0, max - 1))}`;
+}
+
+// Lengths count UTF-16 code units, as providers' limits do; a cut never splits a surrogate
+// pair (half an emoji is invalid text, and some providers refuse it).
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff;
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
+
+function firstChars(text: string, n: number): string {
+  const cut = text.slice(0, n);
+  return cut.length > 0 && isHighSurrogate(cut.charCodeAt(cut.length - 1)) ? cut.slice(0, -1) : cut;
+}
+
+function lastChars(text: string, n: number): string {
+  if (n <= 0) return '';
+  const cut = text.slice(-n);
+  return isLowSurrogate(cut.charCodeAt(0)) ? cut.slice(1) : cut;
+}
+
+/** `text` with every ``` broken by zero-width spaces, so it cannot close a code fence around it. */
+export function defuseFences(text: string): string {
+  return text.replace(/```/g, '`\u200b`\u200b`');
+}
+
+/** A fenced code block (Markdown, Slack's mrkdwn, Discord) that `text` cannot close early. */
+export function codeBlock(text: string): string {
+  return `\`\`\`\n${defuseFences(text)}\n\`\`\``;
+}
+
+/**
+ * A CommonMark fenced block that keeps `text` exactly: the fence is longer than any run of
+ * backticks in it. For renderers that follow CommonMark (Gotify); Slack and Discord do not.
+ */
+export function commonMarkCodeBlock(text: string): string {
+  const longest = Math.max(2, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return `${fence}\n${text}\n${fence}`;
 }
 
 /** Text safe inside HTML elements and attribute values. */

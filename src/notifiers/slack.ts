@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { classifyResponse, deliver, jsonRequest, parseJson, parseRetryAfter } from './classify.ts';
 import { baseUrl, httpUrl, secret } from './fields.ts';
 import type { HttpResponse } from './http.ts';
-import { type AlertMessage, describeAlert, truncate } from './message.ts';
+import { type AlertMessage, codeBlock, describeAlert, truncate } from './message.ts';
 import type { AlertPayload, Notifier, SendResult } from './notifier.ts';
 
 export const SLACK_API_URL = 'https://slack.com/api';
@@ -150,11 +150,6 @@ export function alertAttachment(m: AlertMessage, flipAt: string, style: Attachme
 /** Slack's three control characters as entities, as its formatting docs require. */
 export function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** A fenced code block that a ``` inside `text` cannot close early. */
-export function codeBlock(text: string): string {
-  return `\`\`\`\n${text.replace(/```/g, '`\u200b`\u200b`')}\n\`\`\``;
 }
 
 export const slack: Notifier<SlackConfig> = {
