@@ -7,6 +7,7 @@ import { getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import pino, { type Logger } from 'pino';
 import { type Config, ConfigError } from './config.ts';
+import { EventBus } from './events/bus.ts';
 import { createApp } from './http/app.ts';
 import type { Committed } from './ingest/commit-transition.ts';
 import { Ingestor } from './ingest/ingest.ts';
@@ -55,9 +56,11 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     onCommitted,
     onQueued: () => dispatcher.nudge(),
   });
+  const bus = new EventBus();
   function onCommitted(c: Committed): void {
     scheduler.nudge(c.check.nextDeadline);
     if (c.queued > 0) dispatcher.nudge();
+    bus.publishCommitted(c);
   }
   const ingestor = new Ingestor(store, {
     baseUrl: config.baseUrl,
@@ -75,6 +78,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     newId: randomUUID,
     clientAddress: (c) => getConnInfo(c).remote.address ?? null,
     onCommitted,
+    bus,
     log: (err, msg) => logger.error({ err }, msg),
     health: async () => {
       const db = await store.ping().then(

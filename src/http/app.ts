@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { webApp } from '../web/app.ts';
 import { channelRoutes } from './api/channels.ts';
 import { checkRoutes } from './api/checks.ts';
 import { maintenanceRoutes } from './api/maintenance.ts';
@@ -126,10 +127,6 @@ export function createApp(deps: AppDeps): Hono {
     const health = await deps.health();
     return c.json(health, health.ok ? 200 : 503);
   });
-  app.get('/', (c) =>
-    c.text(
-      `vigil is running.\nAPI: ${deps.config.baseUrl}/api/v1 (OpenAPI: /api/v1/openapi.json)\nPing: ${deps.config.baseUrl}/ping/<check-uuid>\n`,
-    ),
-  );
+  app.route('/', webApp(deps));
   return app;
 }

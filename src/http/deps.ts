@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { EventBus } from '../events/bus.ts';
 import type { Committed } from '../ingest/commit-transition.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import type { HttpClient } from '../notifiers/http.ts';
@@ -26,4 +27,6 @@ export interface AppDeps {
   onCommitted: (c: Committed) => void;
   health: () => Promise<Record<string, unknown>>;
   log: (err: unknown, msg: string) => void;
+  /** live events for SSE clients; every commit is published here */
+  bus: EventBus;
 }

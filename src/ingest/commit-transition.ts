@@ -3,7 +3,7 @@
 import { type AlertDecision, decideAlert, firstReminder, wasSent } from '../core/alerting.ts';
 import { holdAt } from '../core/maintenance.ts';
 import { eventForFlip } from '../core/status.ts';
-import type { CheckState, Transition } from '../core/types.ts';
+import type { CheckState, EventKind, PingKind, Transition } from '../core/types.ts';
 import { DEFAULT_SILENCE_PERIOD } from '../projects/keys.ts';
 import type { Check, FlipRow, Tx } from '../store/store.ts';
 import { queueAlert } from './queue-alerts.ts';
@@ -19,6 +19,12 @@ export interface Committed {
   flipId: number | null;
   /** how many notifications were queued */
   queued: number;
+  /** the flip, when the status changed */
+  flip?: FlipRow;
+  /** an incident (down period) this commit opened or resolved */
+  incident?: { id: number; change: 'opened' | 'resolved' };
+  /** the ping behind the commit, when a ping caused it */
+  ping?: { n: number; at: number; kind: PingKind; exitStatus: number | null; durationMs: number | null };
 }
 
 /** Thrown when the check changed under us; the caller re-reads and tries again. */
@@ -77,7 +83,7 @@ export async function commitTransition(
     throw new ConflictError(`check ${check.id} changed concurrently`);
   if (!t.flip) return { check: next, flipId: null, queued: 0 };
 
-  const flipId = await tx.insertFlip({
+  const flipRow: Omit<FlipRow, 'id'> = {
     checkId: check.id,
     from: t.flip.from,
     to: t.flip.to,
@@ -87,8 +93,12 @@ export async function commitTransition(
     alert: decision?.alert ?? null,
     alertNote: decision?.note ?? null,
     releaseAt: decision?.releaseAt ?? null,
-  });
-  if (event === null || decision === null) return { check: next, flipId, queued: 0 };
+  };
+  const flipId = await tx.insertFlip(flipRow);
+  const flip: FlipRow = { id: flipId, ...flipRow };
+  const incident = await trackIncident(tx, next, flip, event);
+  const base = { check: next, flipId, queued: 0, flip, ...(incident ? { incident } : {}) };
+  if (event === null || decision === null) return base;
   if (
     decision.alert === 'suppressed' &&
     downFlip !== null &&
@@ -98,11 +108,45 @@ export async function commitTransition(
     // the down alert was still held: now there is nothing left to tell
     await tx.setFlipAlert(downFlip.id, 'dropped', 'the check recovered before the alert was released', null);
   }
-  if (decision.alert !== 'queued') return { check: next, flipId, queued: 0 };
-  const queued = await queueAlert(tx, next, { id: flipId, ...t.flip }, event, now, {
+  if (decision.alert !== 'queued') return base;
+  const queued = await queueAlert(tx, next, flip, event, now, {
     baseUrl: ctx.baseUrl,
     pingBody: ctx.pingBody,
     downtimeMs: event === 'up' ? now - check.statusChangedAt : null,
   });
-  return { check: next, flipId, queued };
+  return { ...base, queued };
+}
+
+/**
+ * Incidents are down periods: a flip to down opens one, a flip out of down (up, paused,
+ * resumed) resolves the open one. Held or not, the outage happened: maintenance decides
+ * alerts, not history.
+ */
+async function trackIncident(
+  tx: Tx,
+  check: Check,
+  flip: FlipRow,
+  event: EventKind | null,
+): Promise<Committed['incident']> {
+  if (flip.to === 'down') {
+    const id = await tx.insertIncident({
+      projectId: check.projectId,
+      checkId: check.id,
+      flipId: flip.id,
+      event: event ?? 'down',
+      reason: flip.reason,
+      openedAt: flip.at,
+      resolvedAt: null,
+      acknowledgedAt: null,
+      acknowledgedBy: null,
+    });
+    return { id, change: 'opened' };
+  }
+  if (flip.from === 'down') {
+    const open = await tx.openIncident(check.id);
+    if (open === null) return undefined;
+    await tx.resolveIncident(open.id, flip.at);
+    return { id: open.id, change: 'resolved' };
+  }
+  return undefined;
 }

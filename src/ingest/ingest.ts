@@ -173,7 +173,10 @@ export class Ingestor {
     const ctx: CommitContext = { baseUrl: this.options.baseUrl, pingBody: req.body };
     // Inside one transaction nobody writes between our read and this update.
     const result = await commitTransition(tx, { ...check, pingSeq: n }, t, req.at, ctx);
-    committed.push(result);
+    committed.push({
+      ...result,
+      ping: { n, at: req.at, kind: req.kind, exitStatus: req.exitStatus ?? null, durationMs: t.durationMs },
+    });
     if (t.ignored) return { result: 'ignored', check: result.check };
     return { result: 'ok', created, check: result.check };
   }

@@ -1,5 +1,6 @@
 // API keys and ping keys. API keys are shown once and stored only as SHA-256 hashes;
 // Web Crypto keeps this usable outside Node.
+import { newBadgeKey } from '../store/migrations/003-dashboard.ts';
 import type { ApiKey, Project, Store, Tx } from '../store/store.ts';
 
 const API_KEY_PREFIX = 'vgl_';
@@ -70,6 +71,7 @@ export async function createProject(tx: Tx, name: string, now: number): Promise<
     name,
     pingKey: newPingKey(),
     silencePeriod: DEFAULT_SILENCE_PERIOD,
+    badgeKey: newBadgeKey(),
     createdAt: now,
   };
   await tx.insertProject(project);

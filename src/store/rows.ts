@@ -6,10 +6,15 @@ import type {
   Channel,
   Check,
   FlipRow,
+  Incident,
   Maintenance,
+  Membership,
   Notification,
   Ping,
   Project,
+  Session,
+  StatusPage,
+  User,
 } from './store.ts';
 
 export type Row = Record<string, unknown>;
@@ -23,7 +28,54 @@ export const toProject = (r: Row): Project => ({
   name: String(r.name),
   pingKey: String(r.ping_key),
   silencePeriod: num(r.silence_period),
+  badgeKey: String(r.badge_key),
   createdAt: num(r.created_at),
+});
+
+export const toUser = (r: Row): User => ({
+  id: String(r.id),
+  email: String(r.email),
+  passwordHash: String(r.password_hash),
+  createdAt: num(r.created_at),
+});
+
+export const toMembership = (r: Row): Membership => ({
+  userId: String(r.user_id),
+  projectId: String(r.project_id),
+  role: r.role as Membership['role'],
+  createdAt: num(r.created_at),
+});
+
+export const toSession = (r: Row): Session => ({
+  id: String(r.id),
+  userId: String(r.user_id),
+  csrfToken: String(r.csrf_token),
+  projectId: strOrNull(r.project_id),
+  createdAt: num(r.created_at),
+  expiresAt: num(r.expires_at),
+});
+
+export const toIncident = (r: Row): Incident => ({
+  id: num(r.id),
+  projectId: String(r.project_id),
+  checkId: String(r.check_id),
+  flipId: num(r.flip_id),
+  event: r.event as Incident['event'],
+  reason: String(r.reason),
+  openedAt: num(r.opened_at),
+  resolvedAt: numOrNull(r.resolved_at),
+  acknowledgedAt: numOrNull(r.acknowledged_at),
+  acknowledgedBy: strOrNull(r.acknowledged_by),
+});
+
+export const toStatusPage = (r: Row): StatusPage => ({
+  id: String(r.id),
+  projectId: String(r.project_id),
+  slug: String(r.slug),
+  title: String(r.title),
+  checkIds: JSON.parse(String(r.check_ids)),
+  createdAt: num(r.created_at),
+  updatedAt: num(r.updated_at),
 });
 
 export const toApiKey = (r: Row): ApiKey => ({

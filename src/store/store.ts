@@ -17,6 +17,8 @@ export interface Project {
   pingKey: string;
   /** seconds: reminders about one check never come closer together than this */
   silencePeriod: number;
+  /** the key in public badge URLs; reveals nothing else */
+  badgeKey: string;
   createdAt: number;
 }
 
@@ -164,6 +166,61 @@ export interface Attempt {
   durationMs: number;
 }
 
+export type Role = 'owner' | 'member' | 'read-only';
+
+export interface User {
+  id: string;
+  email: string;
+  /** scrypt, as `scrypt$N$r$p$salt$hash` (see src/auth/passwords.ts) */
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface Membership {
+  userId: string;
+  projectId: string;
+  role: Role;
+  createdAt: number;
+}
+
+export interface Session {
+  /** SHA-256 of the cookie's token */
+  id: string;
+  userId: string;
+  csrfToken: string;
+  /** the project the dashboard shows */
+  projectId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** A down period of a check: opened by its flip to down, resolved when it leaves down. */
+export interface Incident {
+  id: number;
+  projectId: string;
+  checkId: string;
+  flipId: number;
+  event: EventKind;
+  reason: string;
+  openedAt: number;
+  resolvedAt: number | null;
+  acknowledgedAt: number | null;
+  /** the email of who acknowledged it */
+  acknowledgedBy: string | null;
+}
+
+export interface StatusPage {
+  id: string;
+  projectId: string;
+  /** the public URL: /status/<slug> */
+  slug: string;
+  title: string;
+  /** the checks it shows, in this order */
+  checkIds: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
 /** A maintenance window as stored: the core's window plus its owner and times. */
 export type Maintenance = MaintenanceWindow & { projectId: string; createdAt: number; updatedAt: number };
 
@@ -171,6 +228,8 @@ export interface CheckFilter {
   tag?: string;
   status?: Status;
   slug?: string;
+  /** name contains this, ignoring case */
+  q?: string;
 }
 
 export interface Page {
@@ -190,6 +249,46 @@ export interface Tx {
   getProjectByPingKey(pingKey: string): Promise<Project | null>;
   listProjects(): Promise<Project[]>;
   updateProject(p: Project): Promise<void>;
+  getProjectByBadgeKey(badgeKey: string): Promise<Project | null>;
+
+  insertUser(u: User): Promise<void>;
+  getUser(id: string): Promise<User | null>;
+  /** compared without regard to case */
+  getUserByEmail(email: string): Promise<User | null>;
+  listUsers(): Promise<User[]>;
+  updateUser(u: User): Promise<void>;
+  /** adds or changes a user's role in a project */
+  putMembership(m: Membership): Promise<void>;
+  deleteMembership(userId: string, projectId: string): Promise<boolean>;
+  /** a user's projects */
+  listMemberships(userId: string): Promise<Membership[]>;
+  /** a project's members */
+  listMembers(projectId: string): Promise<Membership[]>;
+
+  insertSession(s: Session): Promise<void>;
+  getSession(id: string): Promise<Session | null>;
+  updateSession(s: Session): Promise<void>;
+  deleteSession(id: string): Promise<boolean>;
+  deleteExpiredSessions(now: number): Promise<number>;
+
+  insertIncident(i: Omit<Incident, 'id'>): Promise<number>;
+  getIncident(id: number): Promise<Incident | null>;
+  /** the check's open incident, if it has one */
+  openIncident(checkId: string): Promise<Incident | null>;
+  resolveIncident(id: number, at: number): Promise<void>;
+  acknowledgeIncident(id: number, at: number, by: string): Promise<boolean>;
+  /** newest first; `open` only unresolved ones; `after` an incident id cursor (exclusive) */
+  listIncidents(
+    projectIds: string[],
+    opts: { open?: boolean; checkId?: string; limit: number; before?: number },
+  ): Promise<Incident[]>;
+
+  insertStatusPage(p: StatusPage): Promise<void>;
+  getStatusPage(id: string): Promise<StatusPage | null>;
+  getStatusPageBySlug(slug: string): Promise<StatusPage | null>;
+  listStatusPages(projectId: string): Promise<StatusPage[]>;
+  updateStatusPage(p: StatusPage): Promise<void>;
+  deleteStatusPage(id: string): Promise<boolean>;
 
   insertApiKey(k: ApiKey): Promise<void>;
   getApiKeyByHash(hash: string): Promise<ApiKey | null>;
@@ -235,6 +334,9 @@ export interface Tx {
   listFlips(checkId: string, page: Page): Promise<FlipRow[]>;
   /** the check's newest flip */
   lastFlip(checkId: string): Promise<FlipRow | null>;
+  /** the check's flips in [from, to), oldest first, plus the last one before `from` (for the
+   * status at `from`), at most `limit` */
+  flipsForUptime(checkId: string, from: number, to: number, limit: number): Promise<FlipRow[]>;
   setFlipAlert(id: number, alert: AlertState, note: string | null, releaseAt: number | null): Promise<void>;
   /** held and grace flips whose release time has come, earliest first */
   dueReleases(now: number, limit: number): Promise<FlipRow[]>;

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { EventBus } from '../../src/events/bus.ts';
 import { createApp } from '../../src/http/app.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
 import type { Committed } from '../../src/ingest/commit-transition.ts';
@@ -33,6 +34,7 @@ export interface Harness {
   readOnlyKey: string;
   other: { project: Project; key: string };
   committed: Committed[];
+  bus: EventBus;
   /** JSON request helper: `api('POST', '/checks', body)` against /api/v1 with the rw key */
   api(method: string, path: string, body?: unknown, key?: string | null): Promise<Response>;
   close(): Promise<void>;
@@ -49,10 +51,12 @@ export async function createHarness(
   const committed: Committed[] = [];
   const dispatcher = new Dispatcher(store, { clock, http, logger, random: () => 0.5 });
   const scheduler = new DeadlineScheduler(store, { clock, baseUrl: BASE_URL, logger, onCommitted });
+  const bus = new EventBus();
   function onCommitted(c: Committed) {
     committed.push(c);
     scheduler.nudge(c.check.nextDeadline);
     if (c.queued > 0) dispatcher.nudge();
+    bus.publishCommitted(c);
   }
   const ingestor = new Ingestor(store, {
     baseUrl: BASE_URL,
@@ -75,6 +79,7 @@ export async function createHarness(
     onCommitted,
     health: async () => ({ ok: true }),
     log: () => {},
+    bus,
   };
   const app = createApp(deps);
 
@@ -95,6 +100,7 @@ export async function createHarness(
     scheduler,
     dispatcher,
     committed,
+    bus,
     ...made,
     api: (method, path, body, key) =>
       Promise.resolve(

@@ -49,6 +49,7 @@ export function makeProject(overrides: Partial<Project> = {}): Project {
     name: `project-${id.slice(0, 8)}`,
     pingKey: `pk-${id}`,
     silencePeriod: 3600,
+    badgeKey: `bk-${id}`,
     createdAt: T0,
     ...overrides,
   };

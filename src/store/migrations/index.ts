@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001-initial.ts';
 import * as alerting from './002-alerting.ts';
+import * as dashboard from './003-dashboard.ts';
 import type { Dialect } from './dialect.ts';
 
 /** Migrations are code (not files found at run time) so a bundled build carries them. */
@@ -10,6 +11,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
       return {
         '001-initial': { up: initial.up(dialect) },
         '002-alerting': { up: alerting.up(dialect) },
+        '003-dashboard': { up: dashboard.up(dialect) },
       };
     },
   };

@@ -14,10 +14,15 @@ import {
   toAttempt,
   toChannel,
   toFlip,
+  toIncident,
   toMaintenance,
+  toMembership,
   toNotification,
   toPing,
   toProject,
+  toSession,
+  toStatusPage,
+  toUser,
 } from '../rows.ts';
 import type { Check, Tx } from '../store.ts';
 
@@ -64,22 +69,209 @@ export class SqliteTx implements Tx {
 
   async insertProject(p: Parameters<Tx['insertProject']>[0]) {
     this.#run(
-      'INSERT INTO projects (id, name, ping_key, silence_period, created_at) VALUES (?, ?, ?, ?, ?)',
+      'INSERT INTO projects (id, name, ping_key, silence_period, badge_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       p.id,
       p.name,
       p.pingKey,
       p.silencePeriod,
+      p.badgeKey,
       p.createdAt,
     );
   }
   async updateProject(p: Parameters<Tx['updateProject']>[0]) {
     this.#run(
-      'UPDATE projects SET name = ?, ping_key = ?, silence_period = ? WHERE id = ?',
+      'UPDATE projects SET name = ?, ping_key = ?, silence_period = ?, badge_key = ? WHERE id = ?',
       p.name,
       p.pingKey,
       p.silencePeriod,
+      p.badgeKey,
       p.id,
     );
+  }
+  async getProjectByBadgeKey(badgeKey: string) {
+    const r = this.#one('SELECT * FROM projects WHERE badge_key = ?', badgeKey);
+    return r ? toProject(r) : null;
+  }
+
+  async insertUser(u: Parameters<Tx['insertUser']>[0]) {
+    this.#run(
+      'INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)',
+      u.id,
+      u.email,
+      u.passwordHash,
+      u.createdAt,
+    );
+  }
+  async getUser(id: string) {
+    const r = this.#one('SELECT * FROM users WHERE id = ?', id);
+    return r ? toUser(r) : null;
+  }
+  async getUserByEmail(email: string) {
+    // emails are stored lower-cased (see src/auth/users.ts), so this is an index lookup
+    const r = this.#one('SELECT * FROM users WHERE email = ?', email.toLowerCase());
+    return r ? toUser(r) : null;
+  }
+  async listUsers() {
+    return this.#all('SELECT * FROM users ORDER BY email').map(toUser);
+  }
+  async updateUser(u: Parameters<Tx['updateUser']>[0]) {
+    this.#run('UPDATE users SET email = ?, password_hash = ? WHERE id = ?', u.email, u.passwordHash, u.id);
+  }
+  async putMembership(m: Parameters<Tx['putMembership']>[0]) {
+    this.#run(
+      `INSERT INTO memberships (user_id, project_id, role, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (user_id, project_id) DO UPDATE SET role = excluded.role`,
+      m.userId,
+      m.projectId,
+      m.role,
+      m.createdAt,
+    );
+  }
+  async deleteMembership(userId: string, projectId: string) {
+    return (
+      this.#run('DELETE FROM memberships WHERE user_id = ? AND project_id = ?', userId, projectId).changes > 0
+    );
+  }
+  async listMemberships(userId: string) {
+    return this.#all(
+      'SELECT * FROM memberships WHERE user_id = ? ORDER BY created_at, project_id',
+      userId,
+    ).map(toMembership);
+  }
+  async listMembers(projectId: string) {
+    return this.#all(
+      'SELECT * FROM memberships WHERE project_id = ? ORDER BY created_at, user_id',
+      projectId,
+    ).map(toMembership);
+  }
+
+  async insertSession(x: Parameters<Tx['insertSession']>[0]) {
+    this.#run(
+      'INSERT INTO sessions (id, user_id, csrf_token, project_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
+      x.id,
+      x.userId,
+      x.csrfToken,
+      x.projectId,
+      x.createdAt,
+      x.expiresAt,
+    );
+  }
+  async getSession(id: string) {
+    const r = this.#one('SELECT * FROM sessions WHERE id = ?', id);
+    return r ? toSession(r) : null;
+  }
+  async updateSession(x: Parameters<Tx['updateSession']>[0]) {
+    this.#run(
+      'UPDATE sessions SET project_id = ?, expires_at = ? WHERE id = ?',
+      x.projectId,
+      x.expiresAt,
+      x.id,
+    );
+  }
+  async deleteSession(id: string) {
+    return this.#run('DELETE FROM sessions WHERE id = ?', id).changes > 0;
+  }
+  async deleteExpiredSessions(now: number) {
+    return this.#run('DELETE FROM sessions WHERE expires_at <= ?', now).changes;
+  }
+
+  async insertIncident(i: Parameters<Tx['insertIncident']>[0]) {
+    return Number(
+      this.#run(
+        `INSERT INTO incidents (project_id, check_id, flip_id, event, reason, opened_at, resolved_at, acknowledged_at, acknowledged_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        i.projectId,
+        i.checkId,
+        i.flipId,
+        i.event,
+        i.reason,
+        i.openedAt,
+        i.resolvedAt,
+        i.acknowledgedAt,
+        i.acknowledgedBy,
+      ).lastInsertRowid,
+    );
+  }
+  async getIncident(id: number) {
+    const r = this.#one('SELECT * FROM incidents WHERE id = ?', id);
+    return r ? toIncident(r) : null;
+  }
+  async openIncident(checkId: string) {
+    const r = this.#one(
+      'SELECT * FROM incidents WHERE check_id = ? AND resolved_at IS NULL ORDER BY id DESC LIMIT 1',
+      checkId,
+    );
+    return r ? toIncident(r) : null;
+  }
+  async resolveIncident(id: number, at: number) {
+    this.#run('UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL', at, id);
+  }
+  async acknowledgeIncident(id: number, at: number, by: string) {
+    return (
+      this.#run(
+        'UPDATE incidents SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL',
+        at,
+        by,
+        id,
+      ).changes > 0
+    );
+  }
+  async listIncidents(projectIds: string[], opts: Parameters<Tx['listIncidents']>[1]) {
+    const where = ['project_id IN (SELECT value FROM json_each(?))'];
+    const params: unknown[] = [JSON.stringify(projectIds)];
+    if (opts.open) where.push('resolved_at IS NULL');
+    if (opts.checkId !== undefined) {
+      where.push('check_id = ?');
+      params.push(opts.checkId);
+    }
+    if (opts.before !== undefined) {
+      where.push('id < ?');
+      params.push(opts.before);
+    }
+    return this.#all(
+      `SELECT * FROM incidents WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+      ...params,
+      opts.limit,
+    ).map(toIncident);
+  }
+
+  async insertStatusPage(p: Parameters<Tx['insertStatusPage']>[0]) {
+    this.#run(
+      'INSERT INTO status_pages (id, project_id, slug, title, check_ids, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      p.id,
+      p.projectId,
+      p.slug,
+      p.title,
+      JSON.stringify(p.checkIds),
+      p.createdAt,
+      p.updatedAt,
+    );
+  }
+  async getStatusPage(id: string) {
+    const r = this.#one('SELECT * FROM status_pages WHERE id = ?', id);
+    return r ? toStatusPage(r) : null;
+  }
+  async getStatusPageBySlug(slug: string) {
+    const r = this.#one('SELECT * FROM status_pages WHERE slug = ?', slug);
+    return r ? toStatusPage(r) : null;
+  }
+  async listStatusPages(projectId: string) {
+    return this.#all('SELECT * FROM status_pages WHERE project_id = ? ORDER BY slug', projectId).map(
+      toStatusPage,
+    );
+  }
+  async updateStatusPage(p: Parameters<Tx['updateStatusPage']>[0]) {
+    this.#run(
+      'UPDATE status_pages SET slug = ?, title = ?, check_ids = ?, updated_at = ? WHERE id = ?',
+      p.slug,
+      p.title,
+      JSON.stringify(p.checkIds),
+      p.updatedAt,
+      p.id,
+    );
+  }
+  async deleteStatusPage(id: string) {
+    return this.#run('DELETE FROM status_pages WHERE id = ?', id).changes > 0;
   }
   async getProject(id: string) {
     const r = this.#one('SELECT * FROM projects WHERE id = ?', id);
@@ -153,6 +345,11 @@ export class SqliteTx implements Tx {
     if (filter.slug) {
       where.push('slug = ?');
       params.push(filter.slug);
+    }
+    if (filter.q) {
+      // instr on lower(): a substring, no LIKE wildcards to escape
+      where.push('instr(lower(name), ?) > 0');
+      params.push(filter.q.toLowerCase());
     }
     if (filter.tag) {
       // one whole element, compared exactly: LIKE would ignore ASCII case in SQLite
@@ -275,6 +472,21 @@ export class SqliteTx implements Tx {
   async lastFlip(checkId: string) {
     const r = this.#one('SELECT * FROM flips WHERE check_id = ? ORDER BY id DESC LIMIT 1', checkId);
     return r ? toFlip(r) : null;
+  }
+  async flipsForUptime(checkId: string, from: number, to: number, limit: number) {
+    const before = this.#one(
+      'SELECT * FROM flips WHERE check_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1',
+      checkId,
+      from,
+    );
+    const inside = this.#all(
+      'SELECT * FROM flips WHERE check_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ?',
+      checkId,
+      from,
+      to,
+      limit,
+    );
+    return [...(before ? [before] : []), ...inside].map(toFlip);
   }
   async setFlipAlert(id: number, alert: string, note: string | null, releaseAt: number | null) {
     this.#run(
