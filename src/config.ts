@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { passwordProblem } from './auth/passwords.ts';
+import { emailProblem, normalizeEmail } from './auth/users.ts';
 import type { SmtpSettings } from './notifiers/notifier.ts';
 
 /** Byte sizes like "100kb", "1mb" or a plain number of bytes. */
@@ -56,6 +58,9 @@ const schema = z.object({
   VIGIL_SMTP_PASSWORD: z.string().max(256).optional(),
   VIGIL_SMTP_FROM: z.string().trim().max(320).optional(),
   VIGIL_SMTP_TLS_REJECT_UNAUTHORIZED: bool.default(true),
+  /** the first user, made on a start with no users; checked in adminSettings (never echoed) */
+  VIGIL_ADMIN_EMAIL: z.string().trim().optional(),
+  VIGIL_ADMIN_PASSWORD: z.string().optional(),
 });
 
 export interface Config {
@@ -72,6 +77,8 @@ export interface Config {
   deliveryTimeoutMs: number;
   /** null when VIGIL_SMTP_HOST is not set: the email channel then refuses to send */
   smtp: SmtpSettings | null;
+  /** the first user, made as owner of every project when nobody can sign in yet; null when unset */
+  admin: { email: string; password: string } | null;
 }
 
 export class ConfigError extends Error {}
@@ -120,7 +127,22 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     allowPrivateTargets: v.VIGIL_ALLOW_PRIVATE_URLS || v.VIGIL_ALLOW_PRIVATE_TARGETS,
     deliveryTimeoutMs: v.VIGIL_DELIVERY_TIMEOUT * 1000,
     smtp: smtpSettings(v, baseUrl, v.VIGIL_DELIVERY_TIMEOUT * 1000),
+    admin: adminSettings(v),
   });
+}
+
+function adminSettings(v: z.infer<typeof schema>): Config['admin'] {
+  const { VIGIL_ADMIN_EMAIL: email, VIGIL_ADMIN_PASSWORD: password } = v;
+  if (email === undefined && password === undefined) return null;
+  if (email === undefined || password === undefined) {
+    throw new ConfigError('VIGIL_ADMIN_EMAIL and VIGIL_ADMIN_PASSWORD go together; set both or neither');
+  }
+  const emailError = emailProblem(email);
+  if (emailError) throw new ConfigError(`VIGIL_ADMIN_EMAIL: ${emailError} (got ${JSON.stringify(email)})`);
+  // the message never quotes the password
+  const passwordError = passwordProblem(password);
+  if (passwordError) throw new ConfigError(`VIGIL_ADMIN_PASSWORD: ${passwordError}`);
+  return { email: normalizeEmail(email), password };
 }
 
 function smtpSettings(v: z.infer<typeof schema>, baseUrl: string, timeoutMs: number): SmtpSettings | null {

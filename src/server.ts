@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import pino, { type Logger } from 'pino';
+import { createFirstAdmin } from './auth/admin.ts';
 import { type Config, ConfigError } from './config.ts';
 import { EventBus } from './events/bus.ts';
 import { createApp } from './http/app.ts';
@@ -57,6 +58,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     onQueued: () => dispatcher.nudge(),
   });
   const bus = new EventBus();
+  // aborted first on close: open event streams would otherwise keep server.close() waiting
+  const shutdown = new AbortController();
   function onCommitted(c: Committed): void {
     scheduler.nudge(c.check.nextDeadline);
     if (c.queued > 0) dispatcher.nudge();
@@ -79,6 +82,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     clientAddress: (c) => getConnInfo(c).remote.address ?? null,
     onCommitted,
     bus,
+    shutdown: shutdown.signal,
     log: (err, msg) => logger.error({ err }, msg),
     health: async () => {
       const db = await store.ping().then(
@@ -153,6 +157,8 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
       pingUrlExample: `${config.baseUrl}/ping/${first.project.pingKey}/my-job?create=1`,
     });
   }
+  const admin = config.admin && (await createFirstAdmin(store, config.admin, clock.now()));
+  if (admin) logger.info({ email: admin.email }, `created admin user ${admin.email}`);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
@@ -167,6 +173,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     logger,
     close: () => {
       closing ??= (async () => {
+        shutdown.abort();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();

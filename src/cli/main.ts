@@ -5,6 +5,7 @@ import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { projectsCommand } from './commands/projects.ts';
 import { serveCommand } from './commands/serve.ts';
+import { usersCommand } from './commands/users.ts';
 import { CliError, type Command, type Io, nodeIo } from './io.ts';
 
 const COMMANDS: Record<string, Command> = {
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
   keys: keysCommand,
   projects: projectsCommand,
+  users: usersCommand,
 };
 
 const HELP = `vigil — a heartbeat (dead man's switch) monitor
@@ -23,6 +25,8 @@ Commands:
   migrate                     create or upgrade the database, then exit
   keys create|list|revoke     manage API keys
   projects create|list        manage projects
+  users create|ls|passwd|add|remove
+                              manage dashboard users and their projects
 
 Every command takes --help. Commands that print data take --json.
 Configuration comes from environment variables (VIGIL_DATABASE_URL, VIGIL_PORT, ...): see docs/configuration.md.

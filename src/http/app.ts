@@ -4,6 +4,8 @@ import { bodyLimit } from 'hono/body-limit';
 import { webApp } from '../web/app.ts';
 import { channelRoutes } from './api/channels.ts';
 import { checkRoutes } from './api/checks.ts';
+import { eventRoutes } from './api/events.ts';
+import { incidentRoutes } from './api/incidents.ts';
 import { maintenanceRoutes } from './api/maintenance.ts';
 import { notificationRoutes } from './api/notifications.ts';
 import { projectRoutes } from './api/project.ts';
@@ -69,6 +71,10 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
       },
     }),
   );
+  // The event streams take an API key or a dashboard session cookie (a browser's EventSource
+  // cannot send headers): registered before the key-only middleware, they answer first, like
+  // the document; being in this app they keep its error shape and OpenAPI registry.
+  eventRoutes(api, deps);
   // No exception for the OpenAPI document: its route, registered above, answers GET before
   // this runs. Skipping by path let `POST /openapi.json` and `GET /checks/openapi.json`
   // reach handlers without a key (500).
@@ -81,6 +87,7 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
   maintenanceRoutes(api, deps);
   routeRoutes(api, deps);
   projectRoutes(api, deps);
+  incidentRoutes(api, deps);
   // A known path with a method it does not take: say so, rather than "no route".
   const allowed: Record<string, string> = {
     '/checks': 'GET, POST',
@@ -99,6 +106,10 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
     '/maintenance/now': 'POST',
     '/maintenance/:id': 'GET, PATCH, DELETE',
     '/project': 'GET, PATCH',
+    '/events': 'GET',
+    '/checks/:id/events': 'GET',
+    '/incidents': 'GET',
+    '/incidents/:id/acknowledge': 'POST',
   };
   for (const [path, methods] of Object.entries(allowed)) {
     api.all(path, (c) => {

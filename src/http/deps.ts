@@ -29,4 +29,6 @@ export interface AppDeps {
   log: (err: unknown, msg: string) => void;
   /** live events for SSE clients; every commit is published here */
   bus: EventBus;
+  /** aborted when the server shuts down: long-lived responses (event streams) end then */
+  shutdown?: AbortSignal;
 }

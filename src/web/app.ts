@@ -5,6 +5,16 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../http/deps.ts';
 import { assetRoutes } from './assets.ts';
 import { requireCsrf } from './csrf.ts';
+import { channelPages } from './pages/channels.tsx';
+import { checkPages } from './pages/checks.tsx';
+import { incidentPages } from './pages/incidents.tsx';
+import { keyPages } from './pages/keys.tsx';
+import { maintenancePages } from './pages/maintenance.tsx';
+import { projectPages } from './pages/projects.tsx';
+import { signInRoutes } from './pages/sign-in.tsx';
+import { statusPageRoutes } from './pages/status-pages.tsx';
+import { badgeRoutes } from './public/badges.ts';
+import { publicStatusRoutes } from './public/status.tsx';
 import { securityHeaders } from './security.ts';
 import { loadSession, type WebEnv } from './session.ts';
 
@@ -14,20 +24,23 @@ export function webApp(deps: AppDeps): Hono<WebEnv> {
   assetRoutes(app);
 
   // public, no session: status pages and badges
-  // (register public routes here)
+  publicStatusRoutes(app, deps);
+  badgeRoutes(app, deps);
 
   app.use('*', loadSession(deps.store, deps.now));
   app.use('*', requireCsrf());
 
   // sign-in, sign-out
-  // (register sign-in routes here)
+  signInRoutes(app, deps);
 
   // signed-in pages
-  // (register check pages here)
-  // (register incident pages here)
-  // (register channel and maintenance pages here)
-  // (register status page management here)
-  // (register key and project pages here)
+  checkPages(app, deps);
+  incidentPages(app, deps);
+  channelPages(app, deps);
+  maintenancePages(app, deps);
+  statusPageRoutes(app, deps);
+  keyPages(app, deps);
+  projectPages(app, deps);
 
   app.get('/', (c) => c.redirect(c.get('user') ? '/checks' : '/login', 303));
   return app;

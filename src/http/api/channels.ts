@@ -1,44 +1,27 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { severityRank } from '../../core/routing.ts';
-import { EVENT_KINDS, SEVERITIES } from '../../core/types.ts';
-import { defaultCheckConfig, newCheck } from '../../ingest/new-check.ts';
-import { alertPayload } from '../../ingest/queue-alerts.ts';
+import {
+  ChannelName,
+  DEFAULT_EVENTS,
+  fillSigningSecret,
+  keepOmittedSecrets,
+  newChannel,
+  parseConfig,
+  ChannelRule as Rule,
+  SEVERITY_ORDER,
+  sendTestAlert,
+  severityOrder,
+  unknownKindMessage,
+} from '../../channels/channel-changes.ts';
 import { getNotifier, maskSecrets, mergeSecrets, notifiers } from '../../notifiers/registry.ts';
 import type { Channel } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, notFound, validationError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
-import { Tag } from './check-schemas.ts';
 import { iso, isoOrNull } from './check-view.ts';
 import { ErrorResponses, jsonBody } from './openapi-common.ts';
 
 type Env = { Variables: AuthVariables };
 
-const Events = z
-  .array(z.enum(EVENT_KINDS))
-  .min(1, 'take at least one event')
-  .max(EVENT_KINDS.length)
-  .refine((e) => new Set(e).size === e.length, 'list each event once')
-  .openapi({ description: `which events it takes: ${EVENT_KINDS.join(', ')}` });
-const DEFAULT_EVENTS: (typeof EVENT_KINDS)[number][] = ['down', 'failed', 'too_long', 'up'];
-const Severity = z.enum(SEVERITIES);
-const Rule = {
-  events: Events,
-  min_severity: Severity.openapi({
-    description: 'the lowest check severity it takes (low < important < critical)',
-  }),
-  max_severity: Severity.openapi({ description: 'the highest check severity it takes' }),
-  tags: z
-    .array(Tag)
-    .max(20, 'at most 20 tags')
-    .openapi({ description: 'when not empty: only checks with at least one of these tags' }),
-};
-const severityOrder = (v: { min_severity?: string; max_severity?: string }) =>
-  v.min_severity === undefined ||
-  v.max_severity === undefined ||
-  severityRank(v.min_severity as Channel['minSeverity']) <=
-    severityRank(v.max_severity as Channel['maxSeverity']);
-const SEVERITY_ORDER = { message: 'min_severity must not be above max_severity', path: ['min_severity'] };
 const ConfigObject = z
   .record(z.string(), z.unknown())
   .openapi({ description: 'settings of the channel kind' });
@@ -48,7 +31,7 @@ const ChannelCreate = z
     kind: z
       .string()
       .openapi({ example: 'webhook', description: `one of: ${Object.keys(notifiers).join(', ')}` }),
-    name: z.string().trim().min(1).max(200),
+    name: ChannelName,
     config: ConfigObject,
     events: Rule.events.default(DEFAULT_EVENTS),
     min_severity: Rule.min_severity.default('low'),
@@ -59,7 +42,7 @@ const ChannelCreate = z
   .openapi('ChannelCreate');
 
 const ChannelUpdate = z
-  .strictObject({ name: z.string().trim().min(1).max(200), config: ConfigObject, ...Rule })
+  .strictObject({ name: ChannelName, config: ConfigObject, ...Rule })
   .partial()
   .openapi('ChannelUpdate');
 
@@ -100,32 +83,10 @@ function view(ch: Channel, reveal = false): z.infer<typeof ChannelSchema> {
 }
 
 function validConfig(kind: string, config: Record<string, unknown>): Record<string, unknown> {
-  const notifier = getNotifier(kind);
-  if (!notifier) {
-    throw new ApiError(
-      400,
-      'invalid_request',
-      `kind: unknown channel kind "${kind}"; use one of: ${Object.keys(notifiers).join(', ')}`,
-    );
-  }
-  const parsed = notifier.configSchema.safeParse(config);
+  if (!getNotifier(kind)) throw new ApiError(400, 'invalid_request', `kind: ${unknownKindMessage(kind)}`);
+  const parsed = parseConfig(kind, config);
   if (!parsed.success) throw validationError(parsed.error, 'config');
-  return parsed.data as Record<string, unknown>;
-}
-
-/** A config sent without a secret field keeps the old secret: leaving it out must not unsign a webhook. */
-function keepSecrets(ch: Channel, config: Record<string, unknown>): Record<string, unknown> {
-  const out = { ...config };
-  for (const field of getNotifier(ch.kind)?.secretFields ?? []) {
-    if (!(field in out) && ch.config[field] !== undefined) out[field] = ch.config[field];
-  }
-  return out;
-}
-
-function randomSecret(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, '0')).join(
-    '',
-  );
+  return parsed.data;
 }
 
 export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
@@ -149,24 +110,19 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const key = c.get('apiKey');
       const body = c.req.valid('json');
       const config = validConfig(body.kind, body.config);
-      if (getNotifier(body.kind)?.secretFields.includes('secret') && !config.secret)
-        config.secret = randomSecret();
-      const now = deps.now();
-      const channel: Channel = {
-        id: deps.newId(),
-        projectId: key.projectId,
-        kind: body.kind,
-        name: body.name,
-        config,
-        events: body.events,
-        minSeverity: body.min_severity,
-        maxSeverity: body.max_severity,
-        tags: body.tags,
-        brokenReason: null,
-        brokenAt: null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      fillSigningSecret(body.kind, config);
+      const channel = newChannel(
+        {
+          kind: body.kind,
+          name: body.name,
+          config,
+          events: body.events,
+          minSeverity: body.min_severity,
+          maxSeverity: body.max_severity,
+          tags: body.tags,
+        },
+        { id: deps.newId(), projectId: key.projectId, now: deps.now() },
+      );
       await store.insertChannel(channel);
       return c.json(view(channel, true), 201);
     },
@@ -214,7 +170,7 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const ch = await owned(c.get('apiKey').projectId, c.req.valid('param').id);
       const body = c.req.valid('json');
       const config = body.config
-        ? validConfig(ch.kind, mergeSecrets(ch.kind, ch.config, keepSecrets(ch, body.config)))
+        ? validConfig(ch.kind, mergeSecrets(ch.kind, ch.config, keepOmittedSecrets(ch, body.config)))
         : ch.config;
       const merged = {
         min_severity: body.min_severity ?? ch.minSeverity,
@@ -277,35 +233,8 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       },
     }),
     async (c) => {
-      const key = c.get('apiKey');
-      const ch = await owned(key.projectId, c.req.valid('param').id);
-      const project = await store.getProject(key.projectId);
-      const now = deps.now();
-      const sample = newCheck(
-        '00000000-0000-4000-8000-000000000000',
-        key.projectId,
-        defaultCheckConfig('test-check'),
-        now,
-      );
-      sample.name = 'Test check';
-      const payload = alertPayload(
-        'down',
-        { ...sample, status: 'down', lastPingAt: now - 3_600_000 },
-        { id: 0, from: 'up', to: 'down', at: now, reason: 'this is a test alert sent from vigil' },
-        project?.name ?? '',
-        deps.config.baseUrl,
-        { test: true },
-      );
-      const result = await getNotifier(ch.kind)!.send(payload, ch.config, {
-        http: deps.http,
-        deliveryId: `test-${now.toString(36)}`,
-        ...(deps.config.smtp ? { smtp: deps.config.smtp } : {}),
-      });
-      let updated = ch;
-      if (result.outcome === 'delivered' && ch.brokenReason !== null) {
-        updated = { ...ch, brokenReason: null, brokenAt: null, updatedAt: now };
-        await store.updateChannel(updated);
-      }
+      const ch = await owned(c.get('apiKey').projectId, c.req.valid('param').id);
+      const { result, channel: updated } = await sendTestAlert(deps, ch);
       return c.json(
         {
           outcome: result.outcome,

@@ -2,86 +2,27 @@
 // "quiet for N minutes" in one call.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { occurrenceAt, upcoming } from '../../core/maintenance.ts';
-import { canonicalTimezone, formatDuration, validateCron } from '../../core/schedule.ts';
-import type { Maintenance, Tx } from '../../store/store.ts';
+import {
+  deleteWindow,
+  MaintenanceInput,
+  quietWindow,
+  saveWindow,
+  scopeFields,
+  toInput,
+  toWindow,
+  UUID,
+  WindowError,
+} from '../../maintenance/window-changes.ts';
+import type { Maintenance } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, notFound, validationError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
-import { Tag } from './check-schemas.ts';
 import { iso } from './check-view.ts';
 import { ErrorResponses, jsonBody } from './openapi-common.ts';
 
 type Env = { Variables: AuthVariables };
 
 const DAY = 86_400;
-const MAX_WINDOW_DAYS = 31;
-const MAX_WINDOWS = 200;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-const time = z.iso
-  .datetime({ offset: true, message: 'must be an ISO 8601 time with a timezone, e.g. 2026-03-01T02:00:00Z' })
-  .openapi({ example: '2026-03-01T02:00:00Z' });
-
-const scopeFields = {
-  checks: z
-    .array(z.string().regex(UUID, 'must be a check id (UUID)'))
-    .max(500, 'at most 500 checks')
-    .default([])
-    .openapi({ description: 'check ids it covers' }),
-  tags: z.array(Tag).max(20, 'at most 20 tags').default([]).openapi({
-    description: 'it covers checks with any of these tags; with no checks and no tags, the whole project',
-  }),
-};
-
-const MaintenanceInput = z
-  .strictObject({
-    name: z.string().trim().min(1, 'must not be empty').max(200),
-    starts_at: time.optional().openapi({ description: 'one-off: when it starts' }),
-    ends_at: time.optional().openapi({ description: 'one-off: when it ends' }),
-    cron: z
-      .string()
-      .trim()
-      .min(1)
-      .max(200)
-      .optional()
-      .openapi({ description: 'recurring: when each occurrence starts', example: '0 2 * * 0' }),
-    duration: z
-      .number()
-      .int('must be a whole number of seconds')
-      .min(60, 'must be at least 60 s')
-      .max(7 * DAY, 'must be at most 7 days (604800 s)')
-      .optional()
-      .openapi({ description: 'recurring: how long each occurrence lasts, seconds', example: 7200 }),
-    timezone: z.string().trim().min(1).max(64).optional().openapi({ description: 'recurring: default UTC' }),
-    ...scopeFields,
-  })
-  .superRefine((v, ctx) => {
-    const once = v.starts_at !== undefined || v.ends_at !== undefined;
-    const recurring = v.cron !== undefined || v.duration !== undefined || v.timezone !== undefined;
-    const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (once && recurring) {
-      issue('cron', 'give either starts_at and ends_at (one-off) or cron and duration (recurring), not both');
-    } else if (once) {
-      if (v.starts_at === undefined) issue('starts_at', 'a one-off window needs starts_at');
-      if (v.ends_at === undefined) issue('ends_at', 'a one-off window needs ends_at');
-      if (v.starts_at !== undefined && v.ends_at !== undefined) {
-        const length = Date.parse(v.ends_at) - Date.parse(v.starts_at);
-        if (length <= 0) issue('ends_at', 'must be after starts_at');
-        else if (length > MAX_WINDOW_DAYS * DAY * 1000)
-          issue('ends_at', `a window lasts at most ${MAX_WINDOW_DAYS} days`);
-      }
-    } else if (recurring) {
-      if (v.cron === undefined) issue('cron', 'a recurring window needs cron');
-      if (v.duration === undefined) issue('duration', 'a recurring window needs duration');
-      if (v.cron !== undefined) {
-        const problem = validateCron(v.cron, v.timezone ?? 'UTC');
-        if (problem) issue(/timezone/i.test(problem) ? 'timezone' : 'cron', problem);
-      }
-    } else {
-      issue('starts_at', 'give starts_at and ends_at (one-off) or cron and duration (recurring)');
-    }
-  })
-  .openapi('MaintenanceInput');
 
 const MaintenanceUpdate = z
   .record(z.string(), z.unknown())
@@ -143,50 +84,6 @@ function view(m: Maintenance, now: number): z.infer<typeof MaintenanceSchema> {
   };
 }
 
-type Input = z.output<typeof MaintenanceInput>;
-
-function toWindow(
-  input: Input,
-  base: Pick<Maintenance, 'id' | 'projectId' | 'createdAt' | 'updatedAt'>,
-): Maintenance {
-  // ids compared as stored: the API accepts them in any case, like the checks API
-  const checkIds = [...new Set(input.checks.map((id) => id.toLowerCase()))];
-  const common = { ...base, name: input.name, checkIds, tags: input.tags };
-  if (input.cron !== undefined && input.duration !== undefined) {
-    return {
-      ...common,
-      kind: 'recurring',
-      cron: input.cron,
-      duration: input.duration,
-      timezone: canonicalTimezone(input.timezone ?? 'UTC'),
-    };
-  }
-  return {
-    ...common,
-    kind: 'once',
-    startsAt: Date.parse(input.starts_at!),
-    endsAt: Date.parse(input.ends_at!),
-  };
-}
-
-/** A stored window as input again, so an update can overlay fields and re-validate the whole. */
-function toInput(m: Maintenance): Record<string, unknown> {
-  const scope = { name: m.name, checks: m.checkIds, tags: m.tags };
-  return m.kind === 'once'
-    ? { ...scope, starts_at: iso(m.startsAt), ends_at: iso(m.endsAt) }
-    : { ...scope, cron: m.cron, duration: m.duration, timezone: m.timezone };
-}
-
-/** The checks a window names must be the project's. */
-async function knownChecks(tx: Tx, projectId: string, ids: readonly string[]): Promise<void> {
-  for (const id of ids) {
-    const check = await tx.getCheck(id.toLowerCase());
-    if (!check || check.projectId !== projectId) {
-      throw new ApiError(400, 'invalid_request', `checks: no check with id "${id}" in this project`);
-    }
-  }
-}
-
 export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
   const { store } = deps;
 
@@ -198,20 +95,12 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
 
   /** Saves a window and has held alerts of the project looked at again under the new windows. */
   async function save(m: Maintenance, isNew: boolean): Promise<void> {
-    await store.transaction(async (tx) => {
-      await knownChecks(tx, m.projectId, m.checkIds);
-      if (isNew) {
-        if ((await tx.listMaintenance(m.projectId)).length >= MAX_WINDOWS) {
-          throw new ApiError(
-            409,
-            'conflict',
-            `a project has at most ${MAX_WINDOWS} maintenance windows; delete old ones`,
-          );
-        }
-        await tx.insertMaintenance(m);
-      } else await tx.updateMaintenance(m);
-      await tx.reviewHeld(m.projectId, deps.now());
-    });
+    try {
+      await saveWindow(store, m, isNew, deps.now());
+    } catch (err) {
+      if (!(err instanceof WindowError)) throw err;
+      throw new ApiError(err.status, err.status === 409 ? 'conflict' : 'invalid_request', err.message);
+    }
   }
 
   app.openapi(
@@ -266,18 +155,11 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     }
     const body = NowBody.safeParse(parsed);
     if (!body.success) throw validationError(body.error, '');
-    const m: Maintenance = {
+    const m = quietWindow(body.data, duration, {
       id: deps.newId(),
       projectId: c.get('apiKey').projectId,
-      name: body.data.name ?? `quiet for ${formatDuration(duration * 1000)}`,
-      kind: 'once',
-      startsAt: now,
-      endsAt: now + duration * 1000,
-      checkIds: [...new Set(body.data.checks.map((id) => id.toLowerCase()))],
-      tags: body.data.tags,
-      createdAt: now,
-      updatedAt: now,
-    };
+      now,
+    });
     await save(m, true);
     return c.json(view(m, now), 201);
   });
@@ -365,10 +247,7 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     }),
     async (c) => {
       const m = await owned(c.get('apiKey').projectId, c.req.valid('param').id);
-      await store.transaction(async (tx) => {
-        await tx.deleteMaintenance(m.id);
-        await tx.reviewHeld(m.projectId, deps.now());
-      });
+      await deleteWindow(store, m, deps.now());
       return c.body(null, 204);
     },
   );

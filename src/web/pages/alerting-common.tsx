@@ -1,0 +1,130 @@
+// What the channel and maintenance pages share: sending a page or an htmx fragment, the 403
+// and 404 pages, reading a posted form, and showing a time.
+import type { Context } from 'hono';
+import type { HtmlEscapedString } from 'hono/utils/html';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { can } from '../../auth/users.ts';
+import { Notice, Page } from '../layout.tsx';
+import type { WebEnv, WebVariables } from '../session.ts';
+
+export type Ctx = Context<WebEnv>;
+export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+export type Section = 'channels' | 'maintenance';
+
+/** Field name → messages to show next to that field. */
+export type FieldErrors = Record<string, string[]>;
+
+export async function sendPage(c: Ctx, el: Html, status: ContentfulStatusCode = 200) {
+  return c.html(`<!doctype html>${await el}`, status);
+}
+
+export async function sendFragment(c: Ctx, el: Html, status: ContentfulStatusCode = 200) {
+  return c.html(await el, status);
+}
+
+/** Whether htmx asked for a fragment (a history restore wants the whole page). */
+export function wantsFragment(c: Ctx): boolean {
+  return c.req.header('hx-request') === 'true' && c.req.header('hx-history-restore-request') !== 'true';
+}
+
+export function pageCtx(c: Ctx): WebVariables {
+  return {
+    user: c.get('user'),
+    session: c.get('session'),
+    memberships: c.get('memberships'),
+    projects: c.get('projects'),
+    project: c.get('project'),
+    role: c.get('role'),
+  };
+}
+
+/** Whether the signed-in user may change things in the project they are looking at. */
+export function canWrite(c: Ctx): boolean {
+  const role = c.get('role');
+  return c.get('project') !== null && role !== null && can.write(role);
+}
+
+function messagePage(c: Ctx, section: Section, title: string, status: ContentfulStatusCode, text: string) {
+  const back: Record<Section, string> = {
+    channels: 'Back to the channels',
+    maintenance: 'Back to maintenance',
+  };
+  if (wantsFragment(c)) return sendFragment(c, <Notice kind="error">{text}</Notice>, status);
+  return sendPage(
+    c,
+    <Page title={title} ctx={pageCtx(c)} section={section}>
+      <h1>{title}</h1>
+      <Notice kind="error">
+        {text} <a href={`/${section}`}>{back[section]}</a>
+      </Notice>
+    </Page>,
+    status,
+  );
+}
+
+export function notFoundPage(c: Ctx, section: Section, what: string) {
+  return messagePage(c, section, 'Not found', 404, `There is no such ${what} in this project.`);
+}
+
+export function forbiddenPage(c: Ctx, section: Section) {
+  const role = c.get('role') ?? 'none';
+  return messagePage(
+    c,
+    section,
+    'Not allowed',
+    403,
+    `Your role in this project (${role}) can look at ${section} but not change it.`,
+  );
+}
+
+/** A posted form (urlencoded or multipart), read once: one value, or every value of a name. */
+export interface Form {
+  one(name: string): string;
+  all(name: string): string[];
+  has(name: string): boolean;
+}
+
+export async function readForm(c: Ctx): Promise<Form> {
+  const body = await c.req.parseBody({ all: true });
+  const values = (name: string): string[] =>
+    Object.hasOwn(body, name) ? [body[name]].flat().filter((v): v is string => typeof v === 'string') : [];
+  return {
+    one: (name) => values(name)[0] ?? '',
+    all: values,
+    has: (name) => Object.hasOwn(body, name),
+  };
+}
+
+/** "db, prod\nweb" → ["db", "prod", "web"]: commas or lines, blanks dropped. */
+export function splitList(text: string): string[] {
+  return text
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+/** An instant as "2026-03-29 01:00 UTC", machine-readable in `datetime`. */
+export function Instant({ at, relative }: { at: number; relative?: boolean }) {
+  const iso = new Date(at).toISOString();
+  return (
+    <time datetime={iso} data-relative={relative ? '' : undefined} title={iso}>
+      {`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`}
+    </time>
+  );
+}
+
+/** The messages for one field, under it. */
+export function FieldError({ errors, name }: { errors: FieldErrors; name: string }) {
+  const messages = errors[name];
+  if (!messages || messages.length === 0) return null;
+  return (
+    <small class="field-error" id={`${name}-error`}>
+      {messages.join('; ')}
+    </small>
+  );
+}
+
+/** aria-invalid for an input whose field has errors. */
+export function invalid(errors: FieldErrors, name: string): 'true' | undefined {
+  return errors[name]?.length ? 'true' : undefined;
+}
