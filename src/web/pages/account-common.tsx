@@ -5,30 +5,24 @@ import type { Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
-import { Notice, Page } from '../layout.tsx';
+import { type Html, messagePage, sendPage } from '../render.tsx';
 import type { WebEnv } from '../session.ts';
 
 export type WebContext = Context<WebEnv>;
 
-/** Sends a page. The doctype keeps browsers (and Pico) out of quirks mode. */
-export async function render(c: WebContext, page: JSX.Element, status: ContentfulStatusCode = 200) {
-  const html = await (await page).toString();
-  return c.html(`<!doctype html>${html}`, status);
+/** Sends a page with its doctype. */
+export function render(c: WebContext, page: JSX.Element, status: ContentfulStatusCode = 200) {
+  return sendPage(c, page as Html, status);
 }
 
 /** A page that only says what went wrong and what to do about it. */
 export function errorPage(c: WebContext, status: ContentfulStatusCode, title: string, message: string) {
-  return render(
-    c,
-    <Page title={title} ctx={c.var}>
-      <h1>{title}</h1>
-      <Notice kind="error">{message}</Notice>
-      <p>
-        <a href="/projects">Back to your projects</a>
-      </p>
-    </Page>,
+  return messagePage(c, {
     status,
-  );
+    title,
+    text: message,
+    back: { href: '/projects', label: 'Back to your projects' },
+  });
 }
 
 export function forbidden(c: WebContext, what: string) {

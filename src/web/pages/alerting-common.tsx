@@ -1,74 +1,46 @@
 // What the channel and maintenance pages share: sending a page or an htmx fragment, the 403
 // and 404 pages, reading a posted form, and showing a time.
-import type { Context } from 'hono';
-import type { HtmlEscapedString } from 'hono/utils/html';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { can } from '../../auth/users.ts';
-import { Notice, Page } from '../layout.tsx';
-import type { WebEnv, WebVariables } from '../session.ts';
+import {
+  type Ctx,
+  canWrite,
+  messagePage,
+  pageCtx,
+  sendFragment,
+  sendPage,
+  wantsFragment,
+} from '../render.tsx';
 
-export type Ctx = Context<WebEnv>;
-export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+export type { Ctx, Html } from '../render.tsx';
 export type Section = 'channels' | 'maintenance';
 
 /** Field name → messages to show next to that field. */
 export type FieldErrors = Record<string, string[]>;
 
-export async function sendPage(c: Ctx, el: Html, status: ContentfulStatusCode = 200) {
-  return c.html(`<!doctype html>${await el}`, status);
-}
+export { canWrite, pageCtx, sendFragment, sendPage, wantsFragment };
 
-export async function sendFragment(c: Ctx, el: Html, status: ContentfulStatusCode = 200) {
-  return c.html(await el, status);
-}
+const BACK: Record<Section, string> = {
+  channels: 'Back to the channels',
+  maintenance: 'Back to maintenance',
+};
 
-/** Whether htmx asked for a fragment (a history restore wants the whole page). */
-export function wantsFragment(c: Ctx): boolean {
-  return c.req.header('hx-request') === 'true' && c.req.header('hx-history-restore-request') !== 'true';
-}
-
-export function pageCtx(c: Ctx): WebVariables {
-  return {
-    user: c.get('user'),
-    session: c.get('session'),
-    memberships: c.get('memberships'),
-    projects: c.get('projects'),
-    project: c.get('project'),
-    role: c.get('role'),
-  };
-}
-
-/** Whether the signed-in user may change things in the project they are looking at. */
-export function canWrite(c: Ctx): boolean {
-  const role = c.get('role');
-  return c.get('project') !== null && role !== null && can.write(role);
-}
-
-function messagePage(c: Ctx, section: Section, title: string, status: ContentfulStatusCode, text: string) {
-  const back: Record<Section, string> = {
-    channels: 'Back to the channels',
-    maintenance: 'Back to maintenance',
-  };
-  if (wantsFragment(c)) return sendFragment(c, <Notice kind="error">{text}</Notice>, status);
-  return sendPage(
-    c,
-    <Page title={title} ctx={pageCtx(c)} section={section}>
-      <h1>{title}</h1>
-      <Notice kind="error">
-        {text} <a href={`/${section}`}>{back[section]}</a>
-      </Notice>
-    </Page>,
+function messageIn(c: Ctx, section: Section, title: string, status: ContentfulStatusCode, text: string) {
+  return messagePage(c, {
     status,
-  );
+    title,
+    text,
+    section,
+    back: { href: `/${section}`, label: BACK[section] },
+  });
 }
 
 export function notFoundPage(c: Ctx, section: Section, what: string) {
-  return messagePage(c, section, 'Not found', 404, `There is no such ${what} in this project.`);
+  return messageIn(c, section, 'Not found', 404, `There is no such ${what} in this project.`);
 }
 
 export function forbiddenPage(c: Ctx, section: Section) {
   const role = c.get('role') ?? 'none';
-  return messagePage(
+  return messageIn(
     c,
     section,
     'Not allowed',

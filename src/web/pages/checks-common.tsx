@@ -1,50 +1,23 @@
 // What the check pages share: rendering a page or a fragment, finding a check of the signed-in
 // user's project, the 403 and 404 pages, and the small pieces (status word, times) every view shows.
-import type { Context } from 'hono';
-import type { HtmlEscapedString } from 'hono/utils/html';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { can } from '../../auth/users.ts';
 import { UUID_PATTERN } from '../../core/ids.ts';
 import { nextCronRun, nextDue } from '../../core/schedule.ts';
 import type { Status } from '../../core/types.ts';
 import type { Check, Store } from '../../store/store.ts';
-import { Notice, Page } from '../layout.tsx';
-import type { WebEnv, WebVariables } from '../session.ts';
+import { Page } from '../layout.tsx';
+import {
+  type Ctx,
+  canWrite,
+  messagePage,
+  pageCtx,
+  sendFragment,
+  sendPage,
+  wantsFragment,
+} from '../render.tsx';
 
-export type Ctx = Context<WebEnv>;
-export type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
+export type { Ctx, Html } from '../render.tsx';
 
-/** A whole page, with its doctype. */
-export async function sendPage(c: Ctx, el: Html, status: ContentfulStatusCode = 200) {
-  return c.html(`<!doctype html>${await el}`, status);
-}
-
-/** A piece of a page, for htmx to swap in. */
-export async function sendFragment(c: Ctx, el: Html, status: ContentfulStatusCode = 200) {
-  return c.html(await el, status);
-}
-
-/** Whether htmx asked for a fragment (a history restore wants the whole page). */
-export function wantsFragment(c: Ctx): boolean {
-  return c.req.header('hx-request') === 'true' && c.req.header('hx-history-restore-request') !== 'true';
-}
-
-/** The context the layout wants, from the request's variables. */
-export function pageCtx(c: Ctx): WebVariables {
-  return {
-    user: c.get('user'),
-    session: c.get('session'),
-    memberships: c.get('memberships'),
-    projects: c.get('projects'),
-    project: c.get('project'),
-    role: c.get('role'),
-  };
-}
-
-export function canWrite(c: Ctx): boolean {
-  const role = c.get('role');
-  return role !== null && can.write(role);
-}
+export { canWrite, pageCtx, sendFragment, sendPage, wantsFragment };
 
 /**
  * The check named by the `:id` parameter, if it belongs to the project the user is looking at.
@@ -59,30 +32,22 @@ export async function ownedCheck(c: Ctx, store: Store): Promise<Check | null> {
 }
 
 export function notFoundPage(c: Ctx) {
-  if (wantsFragment(c)) return c.text('No such check in this project.', 404);
-  return sendPage(
-    c,
-    <Page title="Not found" ctx={pageCtx(c)} section="checks">
-      <h1>Not found</h1>
-      <Notice kind="error">
-        There is no such check in this project. <a href="/checks">Back to the checks</a>
-      </Notice>
-    </Page>,
-    404,
-  );
+  return messagePage(c, {
+    status: 404,
+    title: 'Not found',
+    text: 'There is no such check in this project.',
+    section: 'checks',
+    back: { href: '/checks', label: 'Back to the checks' },
+  });
 }
 
 export function forbiddenPage(c: Ctx) {
-  return sendPage(
-    c,
-    <Page title="Not allowed" ctx={pageCtx(c)} section="checks">
-      <h1>Not allowed</h1>
-      <Notice kind="error">
-        Your role in this project ({c.get('role') ?? 'none'}) can look at checks but not change them.
-      </Notice>
-    </Page>,
-    403,
-  );
+  return messagePage(c, {
+    status: 403,
+    title: 'Not allowed',
+    text: `Your role in this project (${c.get('role') ?? 'none'}) can look at checks but not change them.`,
+    section: 'checks',
+  });
 }
 
 /** A user in no project yet has nothing to list. */

@@ -9,7 +9,8 @@ import { formatDuration } from '../../core/schedule.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { acknowledge } from '../../incidents/acknowledge.ts';
 import type { Check, Incident, Project, Store } from '../../store/store.ts';
-import { Csrf, Notice, Page } from '../layout.tsx';
+import { Csrf, Page } from '../layout.tsx';
+import { type Html, messagePage, sendFragment, sendPage } from '../render.tsx';
 import { requireUser, type WebEnv, type WebVariables } from '../session.ts';
 
 type Ctx = Context<WebEnv>;
@@ -204,23 +205,18 @@ function IncidentTables({ listing, ctx, now }: { listing: Listing; ctx: WebVaria
   );
 }
 
-async function send(c: Ctx, el: JSX.Element, status: ContentfulStatusCode = 200, page = true) {
-  const html = (await el).toString();
-  return c.html(page ? `<!doctype html>${html}` : html, status);
+function send(c: Ctx, el: JSX.Element, status: ContentfulStatusCode = 200, page = true) {
+  return page ? sendPage(c, el as Html, status) : sendFragment(c, el as Html, status);
 }
 
 function errorPage(c: Ctx, status: ContentfulStatusCode, title: string, message: string) {
-  return send(
-    c,
-    <Page title={title} ctx={c.var} section="incidents">
-      <h1>{title}</h1>
-      <Notice kind="error">{message}</Notice>
-      <p>
-        <a href="/incidents">Back to the incidents</a>
-      </p>
-    </Page>,
+  return messagePage(c, {
     status,
-  );
+    title,
+    text: message,
+    section: 'incidents',
+    back: { href: '/incidents', label: 'Back to the incidents' },
+  });
 }
 
 /** Where to go after a form post: the page it came from, if it is one of ours. */

@@ -8,7 +8,7 @@ import { newBadgeKey } from '../../store/migrations/003-dashboard.ts';
 import type { Check, Project, StatusPage } from '../../store/store.ts';
 import { Csrf, Notice, Page } from '../layout.tsx';
 import { listAllChecks } from '../public/list-all-checks.ts';
-import { sendPage } from '../public/render.ts';
+import { sendPage } from '../render.tsx';
 import { requireUser, type WebEnv, type WebVariables } from '../session.ts';
 import { BadgeLinks } from './badge-links.tsx';
 import {

@@ -6,8 +6,8 @@ import type { Status } from '../../core/types.ts';
 import { formatUptime } from '../../core/uptime.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { Page } from '../layout.tsx';
+import { sendPage } from '../render.tsx';
 import type { WebEnv } from '../session.ts';
-import { sendPage } from './render.ts';
 import {
   dayClass,
   type PublicCheck,
