@@ -85,6 +85,8 @@ export interface Ping {
   truncated: boolean;
 }
 
+export type PingOutcome = Pick<Ping, 'n' | 'at' | 'kind' | 'exitStatus'>;
+
 export interface FlipRow {
   id: number;
   checkId: string;
@@ -327,6 +329,8 @@ export interface Tx {
   /** inserts the ping as number c.pingSeq and prunes pings older than the retention */
   insertPing(p: Omit<Ping, 'id'>, retention: number): Promise<number>;
   listPings(checkId: string, page: Page): Promise<Ping[]>;
+  /** like listPings without the bodies: what a strip of recent results needs */
+  listPingOutcomes(checkId: string, limit: number): Promise<PingOutcome[]>;
   lastPing(checkId: string): Promise<Ping | null>;
   insertFlip(f: NewFlip): Promise<number>;
   getFlip(id: number): Promise<FlipRow | null>;

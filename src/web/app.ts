@@ -2,6 +2,7 @@
 // and the static assets, all server-rendered with Hono JSX. Each area registers its routes
 // from its own module.
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from '../http/deps.ts';
 import { assetRoutes } from './assets.ts';
 import { requireCsrf } from './csrf.ts';
@@ -18,6 +19,8 @@ import { publicStatusRoutes } from './public/status.tsx';
 import { securityHeaders } from './security.ts';
 import { loadSession, type WebEnv } from './session.ts';
 
+const FORM_BODY_LIMIT = 64 * 1024;
+
 export function webApp(deps: AppDeps): Hono<WebEnv> {
   const app = new Hono<WebEnv>();
   app.use('*', securityHeaders());
@@ -27,6 +30,14 @@ export function webApp(deps: AppDeps): Hono<WebEnv> {
   publicStatusRoutes(app, deps);
   badgeRoutes(app, deps);
 
+  // forms are small; a large body is refused before it is read
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: FORM_BODY_LIMIT,
+      onError: (c) => c.text(`The form is larger than ${FORM_BODY_LIMIT / 1024} KB.`, 413),
+    }),
+  );
   app.use('*', loadSession(deps.store, deps.now));
   app.use('*', requireCsrf());
 
@@ -42,6 +53,9 @@ export function webApp(deps: AppDeps): Hono<WebEnv> {
   keyPages(app, deps);
   projectPages(app, deps);
 
-  app.get('/', (c) => c.redirect(c.get('user') ? '/checks' : '/login', 303));
+  app.get('/', (c) => {
+    if (!c.get('user')) return c.redirect('/login', 303);
+    return c.redirect(c.get('project') ? '/checks' : '/welcome', 303);
+  });
   return app;
 }

@@ -22,6 +22,7 @@ const FILES: Record<string, { path: () => string; type: string }> = {
   'htmx.min.js': { path: () => require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript' },
   'app.css': { path: () => staticFile('app.css'), type: 'text/css' },
   'app.js': { path: () => staticFile('app.js'), type: 'text/javascript' },
+  'favicon.svg': { path: () => staticFile('favicon.svg'), type: 'image/svg+xml' },
 };
 
 /** src/web/static in a source checkout; dist/web/static is a copy made by the build. */
@@ -37,7 +38,8 @@ function assets(): Map<string, Asset> {
   for (const [name, file] of Object.entries(FILES)) {
     const body = readFileSync(file.path());
     const etag = createHash('sha256').update(body).digest('base64url').slice(0, 16);
-    loaded.set(name, { body, type: `${file.type}; charset=utf-8`, etag });
+    const type = file.type.startsWith('text/') ? `${file.type}; charset=utf-8` : file.type;
+    loaded.set(name, { body, type, etag });
   }
   return loaded;
 }
@@ -49,10 +51,13 @@ export function assetUrl(name: keyof typeof FILES & string): string {
 }
 
 export function assetRoutes<E extends Env>(app: Hono<E>): void {
+  // browsers ask for it whatever the page says
+  app.get('/favicon.ico', (c) => c.redirect(assetUrl('favicon.svg'), 301));
   app.get('/assets/:name', (c) => {
     const asset = assets().get(c.req.param('name'));
     if (!asset) return c.text('not found', 404);
     if (c.req.header('if-none-match') === `"${asset.etag}"`) return c.body(null, 304);
+    // svg is not text: no charset
     c.header('Content-Type', asset.type);
     c.header('ETag', `"${asset.etag}"`);
     c.header(

@@ -36,6 +36,7 @@ export function Page({ title, ctx, events, section, children }: PageProps) {
         <meta name="color-scheme" content="light dark" />
         <meta name="htmx-config" content='{"includeIndicatorStyles": false, "allowEval": false}' />
         <title>{`${title} · vigil`}</title>
+        <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         <link rel="stylesheet" href={assetUrl('pico.min.css')} />
         <link rel="stylesheet" href={assetUrl('app.css')} />
         <script src={assetUrl('htmx.min.js')} defer></script>
@@ -46,9 +47,13 @@ export function Page({ title, ctx, events, section, children }: PageProps) {
           <nav>
             <ul>
               <li>
-                <a href="/checks" class="brand">
-                  vigil
-                </a>
+                {ctx?.user ? (
+                  <a href="/checks" class="brand">
+                    vigil
+                  </a>
+                ) : (
+                  <strong class="brand">vigil</strong>
+                )}
               </li>
               {ctx?.user ? <ProjectSwitcher ctx={ctx} /> : null}
             </ul>

@@ -68,6 +68,13 @@ export function up(dialect: Dialect) {
       .addColumn('updated_at', ms, (c) => c.notNull())
       .execute();
 
+    // the dashboard's check list: one project's checks in name order, paged by (name, id)
+    await db.schema
+      .createIndex('checks_project_name')
+      .on('checks')
+      .columns(['project_id', 'name', 'id'])
+      .execute();
+
     await db.schema.alterTable('projects').addColumn('badge_key', 'text').execute();
     const projects = await sql<{ id: string }>`SELECT id FROM projects`.execute(db);
     for (const { id } of projects.rows) {

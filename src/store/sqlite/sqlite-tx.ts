@@ -24,7 +24,7 @@ import {
   toStatusPage,
   toUser,
 } from '../rows.ts';
-import type { Check, Tx } from '../store.ts';
+import type { Check, PingOutcome, Tx } from '../store.ts';
 
 const CHECK_INSERT = `INSERT INTO checks (${CHECK_COLUMNS.join(', ')}) VALUES (${CHECK_COLUMNS.map(() => '?').join(', ')})`;
 const CHECK_SELECT = `SELECT ${CHECK_COLUMNS.join(', ')} FROM checks`;
@@ -443,6 +443,18 @@ export class SqliteTx implements Tx {
       before,
       page.limit,
     ).map(toPing);
+  }
+  async listPingOutcomes(checkId: string, limit: number) {
+    return this.#all(
+      'SELECT n, at, kind, exit_status FROM pings WHERE check_id = ? ORDER BY n DESC LIMIT ?',
+      checkId,
+      limit,
+    ).map((r) => ({
+      n: Number(r.n),
+      at: Number(r.at),
+      kind: r.kind as PingOutcome['kind'],
+      exitStatus: r.exit_status === null ? null : Number(r.exit_status),
+    }));
   }
   async lastPing(checkId: string) {
     const r = this.#one('SELECT * FROM pings WHERE check_id = ? ORDER BY n DESC LIMIT 1', checkId);

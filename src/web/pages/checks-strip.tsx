@@ -1,6 +1,6 @@
 // The strip of a check's recent results: a success, a failure, or pings that never came,
 // oldest on the left. Start and log pings are not results and do not show.
-import type { FlipRow, Ping, Store } from '../../store/store.ts';
+import type { FlipRow, PingOutcome, Store } from '../../store/store.ts';
 import { utcText } from './checks-common.tsx';
 
 export const STRIP_SIZE = 30;
@@ -11,7 +11,7 @@ export interface StripMark {
   label: string;
 }
 
-function pingMark(p: Ping): StripMark | null {
+function pingMark(p: PingOutcome): StripMark | null {
   if (p.kind === 'success') return { at: p.at, kind: 'ok', label: 'success' };
   if (p.kind === 'fail') return { at: p.at, kind: 'fail', label: 'failure' };
   if (p.kind === 'exit') {
@@ -27,7 +27,7 @@ function pingMark(p: Ping): StripMark | null {
  * down for missed pings (event "down") between them. Inputs may come in any order.
  */
 export function stripMarks(
-  pings: readonly Ping[],
+  pings: readonly PingOutcome[],
   flips: readonly FlipRow[],
   size = STRIP_SIZE,
 ): StripMark[] {
@@ -49,7 +49,7 @@ export function stripMarks(
  */
 export async function loadStrip(store: Store, checkId: string): Promise<StripMark[]> {
   const [pings, flips] = await Promise.all([
-    store.listPings(checkId, { limit: STRIP_SIZE * 2 }),
+    store.listPingOutcomes(checkId, STRIP_SIZE * 2),
     store.listFlips(checkId, { limit: STRIP_SIZE }),
   ]);
   return stripMarks(pings, flips);
