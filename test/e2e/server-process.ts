@@ -99,6 +99,8 @@ export async function startVigil(options: StartOptions): Promise<VigilProcess> {
     VIGIL_HOST: '127.0.0.1',
     VIGIL_ALLOW_PRIVATE_URLS: '1',
     VIGIL_LOG_LEVEL: 'info',
+    // the child runs in a temp directory: point tsx at our tsconfig (JSX for hono/jsx)
+    TSX_TSCONFIG_PATH: join(ROOT, 'tsconfig.json'),
     ...options.env,
   };
   const child = spawn(process.execPath, ['--import', TSX, MAIN, 'serve'], {

@@ -136,7 +136,7 @@ describe('creating a check', () => {
     expect(page).toContain('<datalist id="timezones"><option value="UTC"></option>');
     expect(page).toContain('<option value="Europe/Berlin"></option>');
     expect(page).toMatch(
-      /name="expression"[^>]*hx-get="\/checks\/preview" hx-trigger="keyup changed delay:300ms, change" hx-include="closest form" hx-target="#preview"/,
+      /name="expression"[^>]*hx-get="\/checks\/preview" hx-trigger="input changed delay:300ms, change" hx-include="closest form" hx-target="#preview"/,
     );
     expect(page).toContain('<div id="preview"');
   });

@@ -13,7 +13,7 @@ const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone')];
 
 const PREVIEW_ATTRS = {
   'hx-get': '/checks/preview',
-  'hx-trigger': 'keyup changed delay:300ms, change',
+  'hx-trigger': 'input changed delay:300ms, change',
   'hx-include': 'closest form',
   'hx-target': '#preview',
   'hx-swap': 'outerHTML',

@@ -151,7 +151,7 @@ function FilterForm({ raw }: { raw: RawQuery }) {
           placeholder="Search by name"
           aria-label="Search by name"
           maxlength={200}
-          hx-trigger="keyup changed delay:300ms, search"
+          hx-trigger="input changed delay:300ms, search"
           {...live}
         />
         <input
@@ -160,7 +160,7 @@ function FilterForm({ raw }: { raw: RawQuery }) {
           value={raw.tag ?? ''}
           placeholder="Tag"
           aria-label="Tag"
-          hx-trigger="keyup changed delay:300ms"
+          hx-trigger="input changed delay:300ms"
           {...live}
         />
         <select name="status" aria-label="Status" hx-trigger="change" {...live}>
