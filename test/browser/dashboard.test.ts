@@ -181,6 +181,22 @@ describe.skipIf(!available)('the dashboard in chromium', () => {
     await visitor.close();
   });
 
+  it('renders the other pages without errors', async () => {
+    const base = vigil!.url;
+    for (const [path, name] of [
+      ['/channels', '11-channels'],
+      ['/channels/new?kind=slack', '12-channel-new-slack'],
+      ['/maintenance', '13-maintenance'],
+      ['/status-pages', '14-status-pages'],
+      ['/keys', '15-api-keys'],
+      ['/projects', '16-projects'],
+    ] as const) {
+      const res = await page.goto(`${base}${path}`);
+      expect(res?.status(), path).toBe(200);
+      await shot(name);
+    }
+  });
+
   it('had no script errors or CSP violations on any page', () => {
     expect(errors).toEqual([]);
   });
