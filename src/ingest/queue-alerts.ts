@@ -81,7 +81,8 @@ export function alertPayload(
       schedule: describeSchedule(check.schedule),
       last_ping_at: check.lastPingAt === null ? null : new Date(check.lastPingAt).toISOString(),
       ping_url: pingUrl(baseUrl, check.id),
-      url: `${baseUrl}/api/v1/checks/${check.id}`,
+      // the dashboard page (which sends a signed-out reader to sign in first)
+      url: `${baseUrl}/checks/${check.id}`,
     },
     flip: {
       id: flip.id,
