@@ -1,17 +1,18 @@
 // Runs the benchmarks and prints the results as markdown on stdout (progress goes to stderr).
 //   npm run bench                 both
-//   npm run bench -- ingest       one of them (ingest | detection)
+//   npm run bench -- ingest       one of them (ingest | detection | dashboard)
 //   npm run bench -- ingest --duration 5 --rounds 1 --connections 50
 // The raw results are also saved as JSON in the temp dir (outside the repo, which biome checks).
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { type DashboardResult, dashboardMarkdown, dashboardProblems, runDashboard } from './dashboard.ts';
 import { type DetectionResult, detectionMarkdown, detectionProblems, runDetection } from './detection.ts';
 import { INGEST_DEFAULTS, type IngestResult, ingestMarkdown, ingestProblems, runIngest } from './ingest.ts';
 import { fmt, machineLine, ratio, table } from './report.ts';
 
-const BENCHMARKS = ['ingest', 'detection'] as const;
+const BENCHMARKS = ['ingest', 'detection', 'dashboard'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -27,7 +28,7 @@ const { values, positionals } = parseArgs({
 const unknown = positionals.filter((p) => !(BENCHMARKS as readonly string[]).includes(p));
 if (unknown.length > 0) {
   console.error(
-    `unknown benchmark ${unknown.join(', ')}: use ${BENCHMARKS.join(' or ')} (or nothing for both)`,
+    `unknown benchmark ${unknown.join(', ')}: use ${BENCHMARKS.join(' or ')} (or nothing for all)`,
   );
   process.exit(2);
 }
@@ -51,6 +52,8 @@ let ingest: IngestResult | null = null;
 let detection: DetectionResult | null = null;
 if (selected.includes('ingest')) ingest = await runIngest(ingestOptions);
 if (selected.includes('detection')) detection = await runDetection();
+let dashboard: DashboardResult | null = null;
+if (selected.includes('dashboard')) dashboard = await runDashboard();
 
 const summary: string[][] = [];
 if (ingest) {
@@ -79,6 +82,15 @@ if (detection) {
   ]);
 }
 
+if (dashboard) {
+  summary.push([
+    `dashboard: first page of ${fmt(dashboard.options.checks)} checks, p99`,
+    `${fmt(dashboard.list.p99, 1)} ms`,
+    `new-check form ${fmt(dashboard.baseline.p99, 1)} ms`,
+    `${ratio(dashboard.list.p99, dashboard.baseline.p99)} (target < 300 ms)`,
+  ]);
+}
+
 const args = process.argv.slice(2);
 const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
 const out = [
@@ -91,15 +103,20 @@ const out = [
   '',
   ...(ingest ? [ingestMarkdown(ingest), ''] : []),
   ...(detection ? [detectionMarkdown(detection), ''] : []),
+  ...(dashboard ? [dashboardMarkdown(dashboard), ''] : []),
 ].join('\n');
 process.stdout.write(`${out}\n`);
 
 const file = join(tmpdir(), `vigil-bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
-writeFileSync(file, `${JSON.stringify({ startedAt, command, machine, ingest, detection }, null, 2)}\n`);
+writeFileSync(
+  file,
+  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard }, null, 2)}\n`,
+);
 console.error(`[bench] raw results saved to ${file}`);
 
 const problems = [
   ...(ingest ? ingestProblems(ingest) : []),
   ...(detection ? detectionProblems(detection) : []),
+  ...(dashboard ? dashboardProblems(dashboard) : []),
 ];
 if (problems.length > 0) process.exitCode = 1;
