@@ -43,6 +43,8 @@ export async function setPassword(tx: Tx, user: User, password: string): Promise
   if (problem) throw new UserError(`password: ${problem}`);
   const updated = { ...user, passwordHash: await hashPassword(password) };
   await tx.updateUser(updated);
+  // a new password signs out every session made with the old one
+  await tx.deleteUserSessions(user.id);
   return updated;
 }
 

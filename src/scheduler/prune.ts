@@ -1,5 +1,6 @@
 // Keeps the database from growing without bound: flips are kept for a year, finished
-// notifications for 90 days. Pings are pruned as they arrive (see insertPing).
+// notifications for 90 days, expired dashboard sessions not at all. Pings are pruned as they
+// arrive (see insertPing).
 import type { Logger } from 'pino';
 import type { Store } from '../store/store.ts';
 import { Alarm, type Clock } from './clock.ts';
@@ -33,7 +34,7 @@ export class Pruner {
   /** Deletes one batch at a time so a big backlog never holds the write lock for long. */
   async pruneOnce(now: number): Promise<number> {
     const batch = this.options.batch ?? 2000;
-    let total = 0;
+    let total = await this.store.deleteExpiredSessions(now);
     for (;;) {
       const n = await this.store.prune(now - FLIP_RETENTION_MS, now - NOTIFICATION_RETENTION_MS, batch);
       total += n;

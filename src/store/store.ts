@@ -272,6 +272,8 @@ export interface Tx {
   updateSession(s: Session): Promise<void>;
   deleteSession(id: string): Promise<boolean>;
   deleteExpiredSessions(now: number): Promise<number>;
+  /** signs a user out everywhere */
+  deleteUserSessions(userId: string): Promise<number>;
 
   insertIncident(i: Omit<Incident, 'id'>): Promise<number>;
   getIncident(id: number): Promise<Incident | null>;

@@ -163,13 +163,23 @@ describe('managing users', () => {
     expect(demote.code).toBe(1);
   });
 
-  it('passwd sets a new password', async () => {
+  it('passwd sets a new password and signs the user out everywhere', async () => {
+    const path = env.VIGIL_DATABASE_URL.slice('sqlite:'.length);
+    const before = await openSqliteStore(path);
+    try {
+      const user = (await before.getUserByEmail('ops@example.com'))!;
+      const session = { userId: user.id, csrfToken: 'c', projectId: null, createdAt: 0 };
+      await before.insertSession({ ...session, id: 'old-session', expiresAt: Date.now() + 60_000 });
+    } finally {
+      await before.close();
+    }
     const run = await users(['passwd', '--email', 'ops@example.com'], env, 'a brand new password');
     expect(run).toMatchObject({ code: 0, err: '' });
-    const store = await openSqliteStore(env.VIGIL_DATABASE_URL.slice('sqlite:'.length));
+    const store = await openSqliteStore(path);
     try {
       const user = (await store.getUserByEmail('ops@example.com'))!;
       expect(await verifyPassword('a brand new password', user.passwordHash)).toBe(true);
+      expect(await store.getSession('old-session')).toBeNull();
     } finally {
       await store.close();
     }

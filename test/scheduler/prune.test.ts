@@ -72,6 +72,16 @@ async function flipIds(): Promise<number[]> {
 }
 
 describe('Pruner.pruneOnce', () => {
+  it('removes expired dashboard sessions and keeps live ones', async () => {
+    await store.insertUser({ id: 'u1', email: 'u1@example.com', passwordHash: 'x', createdAt: T0 });
+    const session = { userId: 'u1', csrfToken: 'c', projectId: null, createdAt: T0 };
+    await store.insertSession({ ...session, id: 'expired', expiresAt: NOW - 1 });
+    await store.insertSession({ ...session, id: 'live', expiresAt: NOW + DAY });
+    await pruner().pruneOnce(NOW);
+    expect(await store.getSession('expired')).toBeNull();
+    expect(await store.getSession('live')).not.toBeNull();
+  });
+
   it('removes a flip 366 days old and keeps one 364 days old', async () => {
     const old = await flipAged(366);
     const recent = await flipAged(364);

@@ -171,6 +171,9 @@ export class SqliteTx implements Tx {
   async deleteSession(id: string) {
     return this.#run('DELETE FROM sessions WHERE id = ?', id).changes > 0;
   }
+  async deleteUserSessions(userId: string) {
+    return this.#run('DELETE FROM sessions WHERE user_id = ?', userId).changes;
+  }
   async deleteExpiredSessions(now: number) {
     return this.#run('DELETE FROM sessions WHERE expires_at <= ?', now).changes;
   }
