@@ -39,7 +39,8 @@ export async function ownedCheck(tx: Tx, projectId: string, id: string): Promise
   return check;
 }
 
-function toPatch(b: Body): CheckPatch {
+/** API fields to the ingest layer's patch; fields left out stay as they are. */
+export function toPatch(b: Body): CheckPatch {
   return {
     name: b.name,
     slug: b.slug,

@@ -3,6 +3,7 @@
 // the API accept exactly the same checks. Errors are keyed by the form field they belong to.
 import { z } from 'zod';
 import { CheckCreateSchema, CheckUpdateSchema } from '../../http/api/check-schemas.ts';
+import { toPatch } from '../../http/api/checks.ts';
 import { type CheckPatch, DEFAULT_GRACE } from '../../ingest/check-changes.ts';
 import type { Channel, Check } from '../../store/store.ts';
 
@@ -188,20 +189,6 @@ export function parseCheckForm(v: FormValues, mode: 'create' | 'edit', channels:
   if (new Set(v.channels).size !== v.channels.length) errors.channels ??= 'list each channel once';
   if (Object.keys(errors).length > 0 || !parsed.success) return { ok: false, errors };
 
-  const b = parsed.data;
-  return {
-    ok: true,
-    patch: {
-      name: b.name,
-      slug: b.slug,
-      description: b.description,
-      tags: b.tags,
-      schedule: b.schedule,
-      maxRuntime: b.max_runtime,
-      failureThreshold: b.failure_threshold,
-      severity: b.severity,
-      channels: b.channels,
-      realertEvery: b.realert_every,
-    },
-  };
+  // the same mapping as the API's; fields the form does not show stay undefined (unchanged)
+  return { ok: true, patch: toPatch(parsed.data) };
 }
