@@ -14,6 +14,8 @@ const COMMANDS: Record<string, Command> = {
   keys: keysCommand,
   projects: projectsCommand,
   users: usersCommand,
+  // (job commands: run, ping, checks, status, crontab)
+  // (config as code: apply, export)
 };
 
 const HELP = `vigil — a heartbeat (dead man's switch) monitor
@@ -27,6 +29,8 @@ Commands:
   projects create|list        manage projects
   users create|ls|passwd|add|remove
                               manage dashboard users and their projects
+  (help: job commands)
+  (help: config as code)
 
 Every command takes --help. Commands that print data take --json.
 Configuration comes from environment variables (VIGIL_DATABASE_URL, VIGIL_PORT, ...): see docs/configuration.md.

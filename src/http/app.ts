@@ -86,6 +86,7 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
   notificationRoutes(api, deps);
   maintenanceRoutes(api, deps);
   routeRoutes(api, deps);
+  // (checkins route)
   projectRoutes(api, deps);
   incidentRoutes(api, deps);
   // A known path with a method it does not take: say so, rather than "no route".
@@ -133,6 +134,7 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route('/ping', pingRoutes(deps));
   app.route('/api/v1', apiApp(deps));
+  // (compat routes: the APIs of the monitors vigil replaces, and /llms.txt)
 
   app.get('/healthz', async (c) => {
     const health = await deps.health();
