@@ -50,6 +50,8 @@ const schema = z.object({
   /** the earlier name of VIGIL_ALLOW_PRIVATE_URLS, still read */
   VIGIL_ALLOW_PRIVATE_TARGETS: bool.default(false),
   VIGIL_DELIVERY_TIMEOUT: int(1, 120).default(10),
+  /** seconds without a heartbeat before a daemon (compat daemon API) is stale and its check down */
+  VIGIL_DAEMON_STALE_AFTER: int(10, 86_400).default(60),
   VIGIL_SMTP_HOST: z.string().trim().min(1).max(253).optional(),
   VIGIL_SMTP_PORT: int(1, 65535).optional(),
   VIGIL_SMTP_SECURE: bool.optional(),
@@ -75,6 +77,8 @@ export interface Config {
   logLevel: z.infer<typeof schema>['VIGIL_LOG_LEVEL'];
   allowPrivateTargets: boolean;
   deliveryTimeoutMs: number;
+  /** seconds; see VIGIL_DAEMON_STALE_AFTER */
+  daemonStaleAfter: number;
   /** null when VIGIL_SMTP_HOST is not set: the email channel then refuses to send */
   smtp: SmtpSettings | null;
   /** the first user, made as owner of every project when nobody can sign in yet; null when unset */
@@ -126,6 +130,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: v.VIGIL_LOG_LEVEL,
     allowPrivateTargets: v.VIGIL_ALLOW_PRIVATE_URLS || v.VIGIL_ALLOW_PRIVATE_TARGETS,
     deliveryTimeoutMs: v.VIGIL_DELIVERY_TIMEOUT * 1000,
+    daemonStaleAfter: v.VIGIL_DAEMON_STALE_AFTER,
     smtp: smtpSettings(v, baseUrl, v.VIGIL_DELIVERY_TIMEOUT * 1000),
     admin: adminSettings(v),
   });

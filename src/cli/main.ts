@@ -14,8 +14,14 @@ const COMMANDS: Record<string, Command> = {
   keys: keysCommand,
   projects: projectsCommand,
   users: usersCommand,
-  // (job commands: run, ping, checks, status, crontab)
-  // (config as code: apply, export)
+  // job commands, loaded on use: `vigil run` in a crontab starts without the server's modules
+  run: async (a, io) => (await import('./commands/run.ts')).runCommand(a, io),
+  ping: async (a, io) => (await import('./commands/ping.ts')).pingCommand(a, io),
+  checks: async (a, io) => (await import('./commands/checks.ts')).checksCommand(a, io),
+  status: async (a, io) => (await import('./commands/status.ts')).statusCommand(a, io),
+  crontab: async (a, io) => (await import('./commands/crontab.ts')).crontabCommand(a, io),
+  apply: async (a, io) => (await import('./commands/apply.ts')).applyCommand(a, io),
+  export: async (a, io) => (await import('./commands/export.ts')).exportCommand(a, io),
 };
 
 const HELP = `vigil — a heartbeat (dead man's switch) monitor
@@ -29,8 +35,14 @@ Commands:
   projects create|list        manage projects
   users create|ls|passwd|add|remove
                               manage dashboard users and their projects
-  (help: job commands)
-  (help: config as code)
+  run <check> -- <command>    run a job and report its start, exit status and output
+  ping <check>                send one ping (--start, --fail, --log, --exit N)
+  checks ls|show              list the checks, or show one
+  status                      counts, and what is down or late (exit 1 when something is down)
+  crontab import [FILE]       a cron check per crontab job, and the crontab wrapped in vigil run
+  apply -f FILE [--dry-run] [--prune]
+                              make checks, channels, windows match a file
+  export [-o FILE]            write them as a file that apply reads back
 
 Every command takes --help. Commands that print data take --json.
 Configuration comes from environment variables (VIGIL_DATABASE_URL, VIGIL_PORT, ...): see docs/configuration.md.

@@ -219,6 +219,7 @@ function onPing(state: CheckState, input: PingInput, now: number): Transition {
 
   // A ping resumes a paused check, and then counts as if the check were new.
   const base: CheckState = state.status === 'paused' ? { ...state, status: 'new' } : state;
+  if (input.kind === 'warn') return onWarning(state, base, now);
   // An exit ping without a status counts as a failure: silence about success is not success.
   const failed = input.kind === 'fail' || (input.kind === 'exit' && input.exitStatus !== 0);
 
@@ -254,6 +255,18 @@ function onPing(state: CheckState, input: PingInput, now: number): Transition {
   const status: Status = base.status === 'new' || base.status === 'late' ? 'up' : base.status;
   const reason = `ping received (${words}; failure ${failureCount} of ${threshold} before down)`;
   return result(state, { ...pinged, status, failureCount }, now, reason, { durationMs });
+}
+
+/**
+ * A warning: the job is alive but not well. It counts as a ping (the schedule starts over)
+ * and makes the check late, so its alert goes only to channels that take "late" events. It
+ * is no failure and clears none, and it leaves open runs alone; a down check stays down, as
+ * only a success ends an outage. (Rejected: a log ping plus a flag on the check, which would
+ * have put a second source of status outside the state machine.)
+ */
+function onWarning(state: CheckState, base: CheckState, now: number): Transition {
+  const status: Status = base.status === 'down' ? 'down' : 'late';
+  return result(state, { ...base, status, lastPingAt: now }, now, 'warning received');
 }
 
 export function transition(state: CheckState, input: Input, now: number): Transition {

@@ -12,8 +12,12 @@ export type Schedule =
   | { kind: 'cron'; expression: string; timezone: string; grace: number }
   | { kind: 'none' };
 
-/** What a job can tell us. `exit` carries an exit status: 0 is success, anything else a failure. */
-export type PingKind = 'success' | 'start' | 'fail' | 'log' | 'exit';
+/**
+ * What a job can tell us. `exit` carries an exit status: 0 is success, anything else a failure.
+ * `warn` (alive but not well, e.g. a degraded daemon) is sent only by the compat APIs: the
+ * public ping routes do not accept it.
+ */
+export type PingKind = 'success' | 'start' | 'fail' | 'log' | 'exit' | 'warn';
 
 /** Open runs: run id ('' for a start sent without one) -> when it started. */
 export type OpenRuns = Record<string, number>;

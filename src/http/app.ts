@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { webApp } from '../web/app.ts';
 import { channelRoutes } from './api/channels.ts';
+import { checkinRoutes } from './api/checkins.ts';
 import { checkRoutes } from './api/checks.ts';
 import { eventRoutes } from './api/events.ts';
 import { incidentRoutes } from './api/incidents.ts';
@@ -10,6 +11,7 @@ import { maintenanceRoutes } from './api/maintenance.ts';
 import { notificationRoutes } from './api/notifications.ts';
 import { projectRoutes } from './api/project.ts';
 import { routeRoutes } from './api/routes.ts';
+import { mountCompatRoutes } from './compat/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { ApiError, toErrorResponse, validationError } from './errors.ts';
 import { type AuthVariables, apiKeyAuth, requireWrite } from './middleware/api-key.ts';
@@ -86,13 +88,14 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
   notificationRoutes(api, deps);
   maintenanceRoutes(api, deps);
   routeRoutes(api, deps);
-  // (checkins route)
+  checkinRoutes(api, deps);
   projectRoutes(api, deps);
   incidentRoutes(api, deps);
   // A known path with a method it does not take: say so, rather than "no route".
   const allowed: Record<string, string> = {
     '/checks': 'GET, POST',
     '/checks/by-slug/:slug': 'PUT',
+    '/checkins': 'POST',
     '/checks/:id': 'GET, PATCH, DELETE',
     '/checks/:id/pause': 'POST',
     '/checks/:id/resume': 'POST',
@@ -134,7 +137,8 @@ export function createApp(deps: AppDeps): Hono {
 
   app.route('/ping', pingRoutes(deps));
   app.route('/api/v1', apiApp(deps));
-  // (compat routes: the APIs of the monitors vigil replaces, and /llms.txt)
+  // the APIs of the monitors vigil replaces, and /llms.txt
+  mountCompatRoutes(app, deps);
 
   app.get('/healthz', async (c) => {
     const health = await deps.health();

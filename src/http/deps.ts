@@ -18,6 +18,8 @@ export interface AppDeps {
     trustProxy: boolean;
     /** for test alerts to email channels */
     smtp?: SmtpSettings | null;
+    /** seconds without a heartbeat before a compat-API daemon is stale; default 60 */
+    daemonStaleAfter?: number;
   };
   now: () => number;
   newId: () => string;

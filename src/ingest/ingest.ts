@@ -20,6 +20,8 @@ export interface PingRequest {
   body: string | null;
   truncated: boolean;
   at: number;
+  /** how long the run took by the client's own measure; used when no start ping opened a run */
+  durationMs?: number;
 }
 
 export type PingOutcome =
@@ -153,6 +155,8 @@ export class Ingestor {
       req.at,
     );
     const n = check.pingSeq + 1;
+    // A start ping we saw is the better clock; the client's figure only fills the gap.
+    const durationMs = t.durationMs ?? req.durationMs ?? null;
     await tx.insertPing(
       {
         checkId: check.id,
@@ -164,7 +168,7 @@ export class Ingestor {
         source: req.source,
         userAgent: req.userAgent,
         rid: req.runId,
-        durationMs: t.durationMs,
+        durationMs,
         body: req.body,
         truncated: req.truncated,
       },
@@ -175,7 +179,7 @@ export class Ingestor {
     const result = await commitTransition(tx, { ...check, pingSeq: n }, t, req.at, ctx);
     committed.push({
       ...result,
-      ping: { n, at: req.at, kind: req.kind, exitStatus: req.exitStatus ?? null, durationMs: t.durationMs },
+      ping: { n, at: req.at, kind: req.kind, exitStatus: req.exitStatus ?? null, durationMs },
     });
     if (t.ignored) return { result: 'ignored', check: result.check };
     return { result: 'ok', created, check: result.check };

@@ -153,7 +153,9 @@ export const PingSchema = z
   .object({
     n: z.number(),
     at: z.string(),
-    kind: z.enum(['success', 'start', 'fail', 'log', 'exit']),
+    kind: z.enum(['success', 'start', 'fail', 'log', 'exit', 'warn']).openapi({
+      description: 'warn: alive but not well (sent only by the compat APIs, e.g. a degraded daemon)',
+    }),
     exit_status: z.number().nullable(),
     method: z.string(),
     source: z.string().nullable(),
