@@ -67,3 +67,24 @@ export async function withStore<T>(
     await store.close();
   }
 }
+
+/**
+ * For commands with subcommands: the exit code when none was given (the help on stderr, 2) or
+ * help was asked for (0); null to go on.
+ */
+export function helpOrUsage(
+  sub: string | undefined,
+  askedHelp: unknown,
+  help: string,
+  io: Io,
+): number | null {
+  if (sub === undefined) {
+    io.err(help);
+    return 2;
+  }
+  if (askedHelp === true || sub === '--help' || sub === '-h') {
+    io.out(help);
+    return 0;
+  }
+  return null;
+}

@@ -2,7 +2,7 @@
 import { UUID_PATTERN } from '../../core/ids.ts';
 import { type ApiClient, apiClient } from '../api-client.ts';
 import { loadClientConfig, requireApiKey } from '../client-config.ts';
-import { CliError, type Command, type Io, parseFlags, print } from '../io.ts';
+import { CliError, type Command, helpOrUsage, type Io, parseFlags, print } from '../io.ts';
 
 const HELP = `Usage:
   vigil checks ls [--tag T] [--status new|up|late|down|paused] [--json]
@@ -99,14 +99,8 @@ export const checksCommand: Command = async (args, io) => {
     HELP,
     true,
   );
-  if (sub === undefined) {
-    io.err(HELP);
-    return 2;
-  }
-  if (values.help || sub === '--help' || sub === '-h') {
-    io.out(HELP);
-    return 0;
-  }
+  const early = helpOrUsage(sub, values.help, HELP, io);
+  if (early !== null) return early;
   if (sub === 'ls' || sub === 'list') {
     if (positionals.length > 0) throw new CliError(`unexpected "${positionals[0]}"\n\n${HELP}`, 2);
     const checks = await listAllChecks(clientFor(io), { tag: values.tag, status: values.status });

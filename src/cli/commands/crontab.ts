@@ -6,7 +6,7 @@ import { validateTimezone } from '../../core/schedule.ts';
 import { apiClient } from '../api-client.ts';
 import { loadClientConfig, requireApiKey } from '../client-config.ts';
 import { type CrontabLine, parseCrontab, wrapLine } from '../crontab-lines.ts';
-import { CliError, type Command, parseFlags } from '../io.ts';
+import { CliError, type Command, helpOrUsage, parseFlags } from '../io.ts';
 
 const HELP = `Usage:
   vigil crontab import [FILE] [--dry-run|--write] [--timezone TZ] [--tag T]
@@ -84,14 +84,8 @@ export const crontabCommand: Command = async (args, io) => {
     HELP,
     true,
   );
-  if (sub === undefined) {
-    io.err(HELP);
-    return 2;
-  }
-  if (values.help || sub === '--help' || sub === '-h') {
-    io.out(HELP);
-    return 0;
-  }
+  const early = helpOrUsage(sub, values.help, HELP, io);
+  if (early !== null) return early;
   if (sub !== 'import') throw new CliError(`unknown subcommand "${sub}"\n\n${HELP}`, 2);
   if (positionals.length > 1) throw new CliError(`give at most one FILE\n\n${HELP}`, 2);
   if (values.write && values['dry-run']) throw new CliError('--write and --dry-run exclude each other', 2);

@@ -1,6 +1,6 @@
 import { createApiKey } from '../../projects/keys.ts';
 import type { Project, Store } from '../../store/store.ts';
-import { CliError, type Command, parseFlags, print, withStore } from '../io.ts';
+import { CliError, type Command, helpOrUsage, parseFlags, print, withStore } from '../io.ts';
 
 const HELP = `Usage:
   vigil keys create [--project P] [--read-only] [--name N] [--json]
@@ -41,14 +41,8 @@ export const keysCommand: Command = async (args, io) => {
     HELP,
     true,
   );
-  if (sub === undefined) {
-    io.err(HELP);
-    return 2;
-  }
-  if (values.help || sub === '--help' || sub === '-h') {
-    io.out(HELP);
-    return 0;
-  }
+  const early = helpOrUsage(sub, values.help, HELP, io);
+  if (early !== null) return early;
   return withStore(io, async (store) => {
     if (sub === 'create') {
       const project = await findProject(store, values.project);

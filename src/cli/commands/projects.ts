@@ -1,5 +1,5 @@
 import { createApiKey, createProject } from '../../projects/keys.ts';
-import { CliError, type Command, parseFlags, print, withStore } from '../io.ts';
+import { CliError, type Command, helpOrUsage, parseFlags, print, withStore } from '../io.ts';
 
 const HELP = `Usage:
   vigil projects create NAME [--json]   create a project with a read-write API key
@@ -9,14 +9,8 @@ const HELP = `Usage:
 export const projectsCommand: Command = async (args, io) => {
   const [sub, ...rest] = args;
   const { values, positionals } = parseFlags(rest, { json: { type: 'boolean' } }, HELP, true);
-  if (sub === undefined) {
-    io.err(HELP);
-    return 2;
-  }
-  if (values.help || sub === '--help' || sub === '-h') {
-    io.out(HELP);
-    return 0;
-  }
+  const early = helpOrUsage(sub, values.help, HELP, io);
+  if (early !== null) return early;
   return withStore(io, async (store, config) => {
     if (sub === 'create') {
       const name = positionals[0]?.trim();
