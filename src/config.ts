@@ -30,14 +30,20 @@ const bool = z
   .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', ''].includes(v), 'expected true or false')
   .transform((v) => ['1', 'true', 'yes'].includes(v));
 
+const POSTGRES_URL = /^postgres(ql)?:\/\//;
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
   VIGIL_DATABASE_URL: z
     .string()
     .default('sqlite:./data/vigil.db')
-    .refine((v) => v.startsWith('sqlite:'), 'only sqlite:<path> is supported (PostgreSQL comes later)')
-    .refine((v) => !v.startsWith('sqlite:') || v.length > 'sqlite:'.length, 'give a file path after sqlite:'),
+    .refine(
+      (v) => v.startsWith('sqlite:') || POSTGRES_URL.test(v),
+      'expected sqlite:<path> or postgres://user:password@host:5432/database',
+    )
+    .refine((v) => !v.startsWith('sqlite:') || v.length > 'sqlite:'.length, 'give a file path after sqlite:')
+    .refine((v) => !POSTGRES_URL.test(v) || URL.canParse(v), 'not a valid postgres:// URL'),
   VIGIL_HOST: z.string().min(1).default('127.0.0.1'),
   VIGIL_PORT: int(0, 65535).default(8080),
   VIGIL_BASE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
@@ -67,7 +73,8 @@ const schema = z.object({
 
 export interface Config {
   databaseUrl: string;
-  sqlitePath: string;
+  /** the file of a sqlite: URL; null for PostgreSQL */
+  sqlitePath: string | null;
   host: string;
   port: number;
   baseUrl: string;
@@ -109,7 +116,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map(
-      (i) => `${String(i.path[0])}: ${i.message} (got ${JSON.stringify(raw[String(i.path[0])])})`,
+      (i) => `${String(i.path[0])}: ${i.message} (got ${JSON.stringify(shown(String(i.path[0]), raw))})`,
     );
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
@@ -120,7 +127,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const baseUrl = (v.VIGIL_BASE_URL ?? `http://${shownHost}:${v.VIGIL_PORT}`).replace(/\/+$/, '');
   return Object.freeze({
     databaseUrl: v.VIGIL_DATABASE_URL,
-    sqlitePath: v.VIGIL_DATABASE_URL.slice('sqlite:'.length),
+    sqlitePath: v.VIGIL_DATABASE_URL.startsWith('sqlite:')
+      ? v.VIGIL_DATABASE_URL.slice('sqlite:'.length)
+      : null,
     host,
     port: v.VIGIL_PORT,
     baseUrl,
@@ -134,6 +143,24 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtp: smtpSettings(v, baseUrl, v.VIGIL_DELIVERY_TIMEOUT * 1000),
     admin: adminSettings(v),
   });
+}
+
+/** A raw value as an error message may quote it: never a database password. */
+function shown(key: string, raw: Record<string, string | undefined>): string | undefined {
+  const value = raw[key];
+  return key === 'VIGIL_DATABASE_URL' && value !== undefined ? redactDatabaseUrl(value) : value;
+}
+
+/** The database URL with its password masked, for logs and messages. */
+export function redactDatabaseUrl(url: string): string {
+  if (!POSTGRES_URL.test(url)) return url;
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//***@');
+  }
 }
 
 function adminSettings(v: z.infer<typeof schema>): Config['admin'] {

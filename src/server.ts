@@ -7,7 +7,7 @@ import { getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import pino, { type Logger } from 'pino';
 import { createFirstAdmin } from './auth/admin.ts';
-import { type Config, ConfigError } from './config.ts';
+import { type Config, ConfigError, redactDatabaseUrl } from './config.ts';
 import { EventBus } from './events/bus.ts';
 import { createApp } from './http/app.ts';
 import type { Committed } from './ingest/commit-transition.ts';
@@ -162,7 +162,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-  logger.info({ url, database: config.databaseUrl }, 'vigil is listening');
+  logger.info({ url, database: redactDatabaseUrl(config.databaseUrl) }, 'vigil is listening');
 
   let closing: Promise<void> | null = null;
   return {

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, loadConfig, redactDatabaseUrl } from '../src/config.ts';
 
 describe('loadConfig', () => {
   it('uses the documented defaults', () => {
@@ -47,6 +47,27 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(
       new RegExp(`${name}: .*got "${value.replace(/[/.]/g, '\\$&')}"`),
     );
+  });
+
+  it.each(['postgres://vigil:pw@db:5432/vigil', 'postgresql://db/vigil'])(
+    'accepts the PostgreSQL URL %s',
+    (url) => {
+      const config = loadConfig({ VIGIL_DATABASE_URL: url });
+      expect(config.databaseUrl).toBe(url);
+      expect(config.sqlitePath).toBeNull();
+    },
+  );
+
+  it('never quotes a database password in its messages', () => {
+    expect(redactDatabaseUrl('postgres://vigil:s3cret@db/vigil')).toBe('postgres://vigil:***@db/vigil');
+    let message = '';
+    try {
+      loadConfig({ VIGIL_DATABASE_URL: 'postgres://vigil:s3cret@db:99999/vigil' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toContain('VIGIL_DATABASE_URL');
+    expect(message).not.toContain('s3cret');
   });
 
   it('reads NAME_FILE variants from the file', () => {

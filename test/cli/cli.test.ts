@@ -115,7 +115,9 @@ describe('configuration errors', () => {
   });
 
   it.each([
-    ['VIGIL_DATABASE_URL', 'postgres://localhost/vigil'],
+    ['VIGIL_DATABASE_URL', 'mysql://localhost/vigil'],
+    // accepted, but nothing listens there: the failure to connect names the variable too
+    ['VIGIL_DATABASE_URL', 'postgres://vigil:secret@127.0.0.1:1/vigil'],
     ['VIGIL_PORT', '70000'],
     ['VIGIL_BASE_URL', 'not a url'],
     ['VIGIL_PING_BODY_LIMIT', 'lots'],

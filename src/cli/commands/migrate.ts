@@ -1,3 +1,4 @@
+import { redactDatabaseUrl } from '../../config.ts';
 import { type Command, parseFlags, withStore } from '../io.ts';
 
 const HELP = `Usage: vigil migrate
@@ -13,7 +14,7 @@ export const migrateCommand: Command = async (args, io) => {
     return 0;
   }
   await withStore(io, async (_store, config) => {
-    io.out(`database ${config.databaseUrl} is up to date\n`);
+    io.out(`database ${redactDatabaseUrl(config.databaseUrl)} is up to date\n`);
   });
   return 0;
 };

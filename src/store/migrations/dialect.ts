@@ -13,3 +13,10 @@ export const sqliteDialect: Dialect = {
   idType: 'integer',
   autoIncrement: (c) => c.autoIncrement(),
 };
+
+export const postgresDialect: Dialect = {
+  name: 'postgres',
+  idType: 'bigint',
+  // BY DEFAULT, not ALWAYS: migration 002 copies notification rows with their ids
+  autoIncrement: (c) => c.generatedByDefaultAsIdentity(),
+};

@@ -1,0 +1,329 @@
+import {
+  CHECK_COLUMNS,
+  CHECK_STATE_COLUMNS,
+  checkStateValues,
+  checkValues,
+  decodeCursor,
+  encodeCursor,
+  MAINTENANCE_COLUMNS,
+  maintenanceValues,
+  toChannel,
+  toFlip,
+  toMaintenance,
+  toPing,
+} from '../rows.ts';
+import type { PingOutcome, Tx } from '../store.ts';
+import { assignments, minOf, placeholders } from './pg-sql.ts';
+import { PgAccounts } from './pg-tx-accounts.ts';
+
+const CHECK_INSERT = `INSERT INTO checks (${CHECK_COLUMNS.join(', ')}) VALUES (${placeholders(CHECK_COLUMNS.length)})`;
+const CHECK_UPDATE = `UPDATE checks SET ${assignments(CHECK_COLUMNS.slice(1))}
+  WHERE id = $${CHECK_COLUMNS.length} AND rev = $${CHECK_COLUMNS.length + 1}`;
+const CHECK_STATE_UPDATE = `UPDATE checks SET ${assignments(CHECK_STATE_COLUMNS)}
+  WHERE id = $${CHECK_STATE_COLUMNS.length + 1} AND rev = $${CHECK_STATE_COLUMNS.length + 2}`;
+const MAINTENANCE_INSERT = `INSERT INTO maintenance (${MAINTENANCE_COLUMNS.join(', ')}) VALUES (${placeholders(MAINTENANCE_COLUMNS.length)})`;
+const MAINTENANCE_UPDATE = `UPDATE maintenance SET ${assignments(MAINTENANCE_COLUMNS.slice(1))}
+  WHERE id = $${MAINTENANCE_COLUMNS.length}`;
+
+/** Checks, pings, flips, channels and maintenance windows. */
+export class PgChecks extends PgAccounts {
+  async insertCheck(c: Parameters<Tx['insertCheck']>[0]) {
+    await this.run(CHECK_INSERT, ...checkValues(c));
+  }
+  async getCheck(id: string) {
+    return (await this.checks('WHERE id = $1', id))[0] ?? null;
+  }
+  async getCheckBySlug(projectId: string, slug: string) {
+    return (await this.checks('WHERE project_id = $1 AND slug = $2', projectId, slug))[0] ?? null;
+  }
+  async getCheckByName(projectId: string, name: string) {
+    const rows = await this.checks(
+      'WHERE project_id = $1 AND name = $2 ORDER BY created_at, id LIMIT 1',
+      projectId,
+      name,
+    );
+    return rows[0] ?? null;
+  }
+  async listChecks(
+    projectId: string,
+    filter: Parameters<Tx['listChecks']>[1],
+    page: Parameters<Tx['listChecks']>[2],
+  ) {
+    const values: unknown[] = [projectId];
+    const where = ['project_id = $1'];
+    const param = (v: unknown) => {
+      values.push(v);
+      return `$${values.length}`;
+    };
+    if (filter.status) where.push(`status = ${param(filter.status)}`);
+    if (filter.slug) where.push(`slug = ${param(filter.slug)}`);
+    // strpos on lower(): a substring, no LIKE wildcards to escape
+    if (filter.q) where.push(`strpos(lower(name), ${param(filter.q.toLowerCase())}) > 0`);
+    if (filter.tag) {
+      // one whole element, compared exactly (text = is case-sensitive, like SQLite's)
+      where.push(
+        `EXISTS (SELECT 1 FROM json_array_elements_text(tags::json) t WHERE t = ${param(filter.tag)})`,
+      );
+    }
+    const cursor = typeof page.after === 'string' ? decodeCursor(page.after) : null;
+    if (cursor && cursor.length === 2) {
+      // Names sort in the database's collation (so checks_project_name serves the order); the
+      // cursor compares in the same collation, so pages neither skip nor repeat.
+      const name = param(cursor[0]);
+      where.push(`(name > ${name} OR (name = ${name} AND id > ${param(cursor[1])}))`);
+    }
+    const rows = await this.checks(
+      `WHERE ${where.join(' AND ')} ORDER BY name, id LIMIT ${param(page.limit + 1)}`,
+      ...values,
+    );
+    const checks = rows.slice(0, page.limit);
+    const last = checks.at(-1);
+    return { checks, next: rows.length > page.limit && last ? encodeCursor([last.name, last.id]) : null };
+  }
+  async updateCheck(c: Parameters<Tx['updateCheck']>[0], expectedRev: number) {
+    // Under READ COMMITTED a second writer blocks on the row lock, then re-reads the row and
+    // finds the rev moved on: exactly one of two racing writers changes the row.
+    return (await this.run(CHECK_UPDATE, ...checkValues(c).slice(1), c.id, expectedRev)) === 1;
+  }
+  async updateCheckState(c: Parameters<Tx['updateCheckState']>[0], expectedRev: number) {
+    return (await this.run(CHECK_STATE_UPDATE, ...checkStateValues(c), c.id, expectedRev)) === 1;
+  }
+  async deleteCheck(id: string) {
+    return (await this.run('DELETE FROM checks WHERE id = $1', id)) > 0;
+  }
+  async dueChecks(now: number, limit: number) {
+    // A plain read: the sweep re-reads each check in its own transaction and writes it with a
+    // rev check, so two nodes sweeping the same check cannot both act (claims come later).
+    return this.checks(
+      'WHERE next_deadline IS NOT NULL AND next_deadline <= $1 ORDER BY next_deadline LIMIT $2',
+      now,
+      limit,
+    );
+  }
+  async earliestDeadline() {
+    return minOf(
+      await this.one('SELECT MIN(next_deadline) AS t FROM checks WHERE next_deadline IS NOT NULL'),
+    );
+  }
+  async dueReminders(now: number, limit: number) {
+    return this.checks(
+      "WHERE remind_at IS NOT NULL AND remind_at <= $1 AND status = 'down' ORDER BY remind_at LIMIT $2",
+      now,
+      limit,
+    );
+  }
+  async earliestReminder() {
+    return minOf(
+      await this.one(
+        "SELECT MIN(remind_at) AS t FROM checks WHERE remind_at IS NOT NULL AND status = 'down'",
+      ),
+    );
+  }
+  async checksWithDeadlineBetween(from: number, to: number, limit: number, afterId: string) {
+    // ids are UUIDs (ASCII): byte order and the collation's order agree on them
+    return this.checks(
+      'WHERE next_deadline > $1 AND next_deadline <= $2 AND id > $3 ORDER BY id LIMIT $4',
+      from,
+      to,
+      afterId,
+      limit,
+    );
+  }
+
+  async insertPing(p: Parameters<Tx['insertPing']>[0], retention: number) {
+    const r = await this.one(
+      `INSERT INTO pings (check_id, n, at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+      p.checkId,
+      p.n,
+      p.at,
+      p.kind,
+      p.exitStatus,
+      p.method,
+      p.source,
+      p.userAgent,
+      p.rid,
+      p.durationMs,
+      p.body,
+      p.truncated ? 1 : 0,
+    );
+    // an index range scan that usually finds nothing; cheaper than a separate pruning pass
+    await this.run('DELETE FROM pings WHERE check_id = $1 AND n <= $2', p.checkId, p.n - retention);
+    return Number(r?.id);
+  }
+  async listPings(checkId: string, page: Parameters<Tx['listPings']>[1]) {
+    const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;
+    // n is an integer column: the bound is cast so MAX_SAFE_INTEGER does not overflow it
+    return (
+      await this.all(
+        'SELECT * FROM pings WHERE check_id = $1 AND n < $2::bigint ORDER BY n DESC LIMIT $3',
+        checkId,
+        before,
+        page.limit,
+      )
+    ).map(toPing);
+  }
+  async listPingOutcomes(checkId: string, limit: number) {
+    const rows = await this.all(
+      'SELECT n, at, kind, exit_status FROM pings WHERE check_id = $1 ORDER BY n DESC LIMIT $2',
+      checkId,
+      limit,
+    );
+    return rows.map((r) => ({
+      n: Number(r.n),
+      at: Number(r.at),
+      kind: r.kind as PingOutcome['kind'],
+      exitStatus: r.exit_status === null ? null : Number(r.exit_status),
+    }));
+  }
+  async lastPing(checkId: string) {
+    const r = await this.one('SELECT * FROM pings WHERE check_id = $1 ORDER BY n DESC LIMIT 1', checkId);
+    return r ? toPing(r) : null;
+  }
+
+  async insertFlip(f: Parameters<Tx['insertFlip']>[0]) {
+    const r = await this.one(
+      `INSERT INTO flips (check_id, at, from_status, to_status, reason, event, alert, alert_note, release_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+      f.checkId,
+      f.at,
+      f.from,
+      f.to,
+      f.reason,
+      f.event ?? null,
+      f.alert ?? null,
+      f.alertNote ?? null,
+      f.releaseAt ?? null,
+    );
+    return Number(r?.id);
+  }
+  async getFlip(id: number) {
+    const r = await this.one('SELECT * FROM flips WHERE id = $1', id);
+    return r ? toFlip(r) : null;
+  }
+  async lastFlip(checkId: string) {
+    const r = await this.one('SELECT * FROM flips WHERE check_id = $1 ORDER BY id DESC LIMIT 1', checkId);
+    return r ? toFlip(r) : null;
+  }
+  async listFlips(checkId: string, page: Parameters<Tx['listFlips']>[1]) {
+    const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;
+    return (
+      await this.all(
+        'SELECT * FROM flips WHERE check_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+        checkId,
+        before,
+        page.limit,
+      )
+    ).map(toFlip);
+  }
+  async flipsForUptime(checkId: string, from: number, to: number, limit: number) {
+    const rows = await this.all(
+      `(SELECT * FROM flips WHERE check_id = $1 AND at < $2 ORDER BY at DESC, id DESC LIMIT 1)
+       UNION ALL
+       (SELECT * FROM flips WHERE check_id = $1 AND at >= $2 AND at < $3 ORDER BY at, id LIMIT $4)
+       ORDER BY at, id`,
+      checkId,
+      from,
+      to,
+      limit,
+    );
+    return rows.map(toFlip);
+  }
+  async setFlipAlert(id: number, alert: string, note: string | null, releaseAt: number | null) {
+    await this.run(
+      'UPDATE flips SET alert = $1, alert_note = $2, release_at = $3 WHERE id = $4',
+      alert,
+      note,
+      releaseAt,
+      id,
+    );
+  }
+  async dueReleases(now: number, limit: number) {
+    return (
+      await this.all(
+        'SELECT * FROM flips WHERE release_at IS NOT NULL AND release_at <= $1 ORDER BY release_at LIMIT $2',
+        now,
+        limit,
+      )
+    ).map(toFlip);
+  }
+  async earliestRelease() {
+    return minOf(await this.one('SELECT MIN(release_at) AS t FROM flips WHERE release_at IS NOT NULL'));
+  }
+  async reviewHeld(projectId: string, at: number) {
+    return this.run(
+      `UPDATE flips SET release_at = $1 WHERE alert = 'held' AND release_at > $1
+         AND check_id IN (SELECT id FROM checks WHERE project_id = $2)`,
+      at,
+      projectId,
+    );
+  }
+
+  async insertChannel(c: Parameters<Tx['insertChannel']>[0]) {
+    await this.run(
+      `INSERT INTO channels (id, project_id, kind, name, config, events, min_severity, max_severity, tags,
+         broken_reason, broken_at, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+      c.id,
+      c.projectId,
+      c.kind,
+      c.name,
+      JSON.stringify(c.config),
+      JSON.stringify(c.events),
+      c.minSeverity,
+      c.maxSeverity,
+      JSON.stringify(c.tags),
+      c.brokenReason,
+      c.brokenAt,
+      c.createdAt,
+      c.updatedAt,
+    );
+  }
+  async getChannel(id: string) {
+    const r = await this.one('SELECT * FROM channels WHERE id = $1', id);
+    return r ? toChannel(r) : null;
+  }
+  async listChannels(projectId: string) {
+    return (
+      await this.all('SELECT * FROM channels WHERE project_id = $1 ORDER BY created_at, id', projectId)
+    ).map(toChannel);
+  }
+  async updateChannel(c: Parameters<Tx['updateChannel']>[0]) {
+    await this.run(
+      `UPDATE channels SET name = $1, config = $2, events = $3, min_severity = $4, max_severity = $5, tags = $6,
+         broken_reason = $7, broken_at = $8, updated_at = $9 WHERE id = $10`,
+      c.name,
+      JSON.stringify(c.config),
+      JSON.stringify(c.events),
+      c.minSeverity,
+      c.maxSeverity,
+      JSON.stringify(c.tags),
+      c.brokenReason,
+      c.brokenAt,
+      c.updatedAt,
+      c.id,
+    );
+  }
+  async deleteChannel(id: string) {
+    return (await this.run('DELETE FROM channels WHERE id = $1', id)) > 0;
+  }
+
+  async insertMaintenance(m: Parameters<Tx['insertMaintenance']>[0]) {
+    await this.run(MAINTENANCE_INSERT, ...maintenanceValues(m));
+  }
+  async getMaintenance(id: string) {
+    const r = await this.one('SELECT * FROM maintenance WHERE id = $1', id);
+    return r ? toMaintenance(r) : null;
+  }
+  async listMaintenance(projectId: string) {
+    return (
+      await this.all('SELECT * FROM maintenance WHERE project_id = $1 ORDER BY created_at, id', projectId)
+    ).map(toMaintenance);
+  }
+  async updateMaintenance(m: Parameters<Tx['updateMaintenance']>[0]) {
+    await this.run(MAINTENANCE_UPDATE, ...maintenanceValues(m).slice(1), m.id);
+  }
+  async deleteMaintenance(id: string) {
+    return (await this.run('DELETE FROM maintenance WHERE id = $1', id)) > 0;
+  }
+}

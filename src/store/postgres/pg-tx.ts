@@ -1,0 +1,158 @@
+import { toAttempt, toNotification } from '../rows.ts';
+import type { Tx } from '../store.ts';
+import { minOf } from './pg-sql.ts';
+import { PgChecks } from './pg-tx-checks.ts';
+
+/**
+ * Every Tx method as SQL on PostgreSQL: on the pool (each statement its own transaction) or on
+ * one client inside a transaction. JSON lists stay TEXT, as on SQLite; the few queries that
+ * look inside them cast to json. The outbox lives here; the other areas in the parent classes.
+ */
+export class PgTx extends PgChecks implements Tx {
+  async insertNotifications(rows: Parameters<Tx['insertNotifications']>[0]) {
+    if (rows.length === 0) return;
+    // One statement for the whole batch: the columns travel as arrays, unnested in order.
+    // A (flip, channel, seq) that already has a row is skipped; a concurrent insert of the
+    // same key waits for the other transaction and then skips too, so a key has one row.
+    await this.run(
+      `INSERT INTO notifications (flip_id, channel_id, seq, project_id, check_id, event, payload, status,
+         attempts, next_attempt_at, created_at)
+       SELECT flip_id, channel_id, seq, project_id, check_id, event, payload, 'pending', 0, next_attempt_at, created_at
+       FROM unnest($1::bigint[], $2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[],
+                   $8::bigint[], $9::bigint[])
+         WITH ORDINALITY AS r(flip_id, channel_id, seq, project_id, check_id, event, payload, next_attempt_at,
+                              created_at, ord)
+       ORDER BY ord
+       ON CONFLICT (flip_id, channel_id, seq) DO NOTHING`,
+      rows.map((n) => n.flipId),
+      rows.map((n) => n.channelId),
+      rows.map((n) => n.seq),
+      rows.map((n) => n.projectId),
+      rows.map((n) => n.checkId),
+      rows.map((n) => n.event),
+      rows.map((n) => n.payload),
+      rows.map((n) => n.nextAttemptAt),
+      rows.map((n) => n.createdAt),
+    );
+  }
+  async claimNotifications(now: number, leaseUntil: number, limit: number, excludeChannels: string[] = []) {
+    // One statement, as graphile-worker claims jobs: the inner select locks the due rows it
+    // picks and SKIP LOCKED passes over rows another node is claiming right now, so nodes
+    // claim disjoint rows without waiting on each other. FOR UPDATE re-checks the conditions
+    // on a row changed since the snapshot, so a row just leased elsewhere is not taken again.
+    // The excluded channels travel as one text[]; `= ANY('{}')` is false, excluding nothing.
+    const rows = await this.all(
+      `WITH due AS (
+         SELECT id FROM notifications
+         WHERE status = 'pending' AND next_attempt_at <= $1
+           AND (lease_until IS NULL OR lease_until <= $1)
+           AND NOT (channel_id = ANY($2::text[]))
+         ORDER BY next_attempt_at
+         LIMIT $3
+         FOR UPDATE SKIP LOCKED
+       ), claimed AS (
+         UPDATE notifications n SET lease_until = $4, attempts = n.attempts + 1
+         FROM due WHERE n.id = due.id
+         RETURNING n.*
+       )
+       SELECT * FROM claimed ORDER BY next_attempt_at, id`,
+      now,
+      excludeChannels,
+      limit,
+      leaseUntil,
+    );
+    return rows.map(toNotification);
+  }
+  async earliestNotificationDue() {
+    return minOf(
+      await this.one(
+        `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < next_attempt_at THEN next_attempt_at ELSE lease_until END) AS t
+         FROM notifications WHERE status = 'pending'`,
+      ),
+    );
+  }
+  async recordAttempt(a: Parameters<Tx['recordAttempt']>[0]) {
+    await this.run(
+      'INSERT INTO notification_attempts (notification_id, at, outcome, error, duration_ms) VALUES ($1, $2, $3, $4, $5)',
+      a.notificationId,
+      a.at,
+      a.outcome,
+      a.error,
+      a.durationMs,
+    );
+  }
+  async listAttempts(notificationId: number) {
+    return (
+      await this.all(
+        'SELECT * FROM notification_attempts WHERE notification_id = $1 ORDER BY id',
+        notificationId,
+      )
+    ).map(toAttempt);
+  }
+  async finishNotification(id: number, status: 'delivered' | 'failed', at: number, error: string | null) {
+    await this.run(
+      'UPDATE notifications SET status = $1, done_at = $2, lease_until = NULL, last_error = $3 WHERE id = $4',
+      status,
+      at,
+      error,
+      id,
+    );
+  }
+  async retryNotification(id: number, nextAttemptAt: number, error: string) {
+    await this.run(
+      'UPDATE notifications SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3',
+      nextAttemptAt,
+      error,
+      id,
+    );
+  }
+  async releaseLeases() {
+    // As on SQLite this drops EVERY lease, which is right for one node restarting. With many
+    // nodes it would free rows another node is delivering: the multi-node step must scope it
+    // to this node's leases (a lease owner column) or rely on lease expiry alone.
+    return this.run(
+      "UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL",
+    );
+  }
+  async listNotifications(checkId: string, limit: number) {
+    return (
+      await this.all(
+        'SELECT * FROM notifications WHERE check_id = $1 ORDER BY id DESC LIMIT $2',
+        checkId,
+        limit,
+      )
+    ).map(toNotification);
+  }
+
+  async getMeta(key: string) {
+    const r = await this.one('SELECT value FROM meta WHERE key = $1', key);
+    return r ? String(r.value) : null;
+  }
+  async setMeta(key: string, value: string) {
+    await this.run(
+      'INSERT INTO meta (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+      key,
+      value,
+    );
+  }
+
+  async prune(flipsBefore: number, notificationsBefore: number, limit: number) {
+    const flips = await this.run(
+      'DELETE FROM flips WHERE id IN (SELECT id FROM flips WHERE at < $1 LIMIT $2)',
+      flipsBefore,
+      limit,
+    );
+    // the notifications and their attempts go in one statement (data-modifying CTEs)
+    const notifications = await this.run(
+      `WITH old AS (
+         SELECT id FROM notifications WHERE status <> 'pending' AND done_at < $1 LIMIT $2
+       ), attempts AS (
+         DELETE FROM notification_attempts WHERE notification_id IN (SELECT id FROM old)
+       )
+       DELETE FROM notifications WHERE id IN (SELECT id FROM old)`,
+      notificationsBefore,
+      limit,
+    );
+    return flips + notifications;
+  }
+}
