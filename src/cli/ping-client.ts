@@ -30,7 +30,7 @@ export function pingTarget(check: string, config: ClientConfig): PingTarget {
   }
   if (!config.pingKey) {
     throw new CliError(
-      `pinging by slug needs the project's ping key: set VIGIL_PING_KEY, or "ping_key" in the config file (or use the check's UUID)`,
+      `pinging by slug needs the project's ping key: set VIGIL_PING_KEY, or "ping_key" in the config file (or VIGIL_API_KEY to look the slug up, or use the check's UUID)`,
       78,
     );
   }
@@ -39,6 +39,35 @@ export function pingTarget(check: string, config: ClientConfig): PingTarget {
     url: `${config.url}/ping/${encodeURIComponent(config.pingKey)}/${path}`,
     label: `${config.url}/ping/<ping-key>/${path}`,
   };
+}
+
+/**
+ * Like pingTarget, but a slug without a ping key is looked up with the API key instead
+ * (GET /api/v1/checks?slug=), so either key works. Throws CliError when neither is set, the
+ * slug is unknown, or vigil cannot be asked.
+ */
+export async function resolvePingTarget(
+  check: string,
+  config: ClientConfig,
+  fetchImpl: typeof fetch = fetch,
+): Promise<PingTarget> {
+  if (UUID_PATTERN.test(check) || config.pingKey || !config.apiKey || !SLUG_PATTERN.test(check)) {
+    return pingTarget(check, config);
+  }
+  let res: Response;
+  try {
+    res = await fetchImpl(`${config.url}/api/v1/checks?slug=${encodeURIComponent(check)}`, {
+      headers: { Authorization: `Bearer ${config.apiKey}`, 'User-Agent': USER_AGENT },
+      signal: AbortSignal.timeout(5000),
+    });
+  } catch (err) {
+    throw new CliError(`cannot look up check "${check}" at ${config.url}: ${(err as Error).message}`, 69);
+  }
+  if (!res.ok)
+    throw new CliError(`cannot look up check "${check}": HTTP ${res.status}`, res.status === 401 ? 77 : 1);
+  const found = ((await res.json()) as { checks?: { id: string }[] }).checks?.[0];
+  if (!found) throw new CliError(`no check with slug "${check}" in the API key's project`, 1);
+  return pingTarget(found.id, config);
 }
 
 /** `--rid auto` is a fresh UUID; any other value must already be one (the server says so too). */

@@ -53,8 +53,18 @@ describe('vigil ping', () => {
     expect(run.err).toMatch(/could not report success to .*<ping-key>\/ping-uuid: ECONNREFUSED/);
   });
 
-  it('names VIGIL_PING_KEY when a slug is given without one', async () => {
+  it('looks a slug up with the API key when there is no ping key', async () => {
+    const check = await makeCheck(server, 'ping-by-api-key');
     const { VIGIL_PING_KEY: _, ...env } = server.env;
+    expect((await vigilIn(['ping', 'ping-by-api-key'], env)).code).toBe(0);
+    expect((await pingsOf(server, check.id))[0]?.kind).toBe('success');
+    const unknown = await vigilIn(['ping', 'no-such-slug'], env);
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain('no check with slug "no-such-slug"');
+  });
+
+  it('names VIGIL_PING_KEY when a slug is given with neither key', async () => {
+    const { VIGIL_PING_KEY: _, VIGIL_API_KEY: __, ...env } = server.env;
     const run = await vigilIn(['ping', 'ping-slug'], env);
     expect(run.code).toBe(78);
     expect(run.err).toContain('VIGIL_PING_KEY');

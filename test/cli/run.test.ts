@@ -111,8 +111,8 @@ describe('vigil run', () => {
     expect(run.stderr).not.toContain(server.pingKey);
   });
 
-  it('runs the command unreported when pinging by slug has no ping key, naming VIGIL_PING_KEY', async () => {
-    const { VIGIL_PING_KEY: _, ...env } = server.env;
+  it('runs the command unreported when pinging by slug has neither key, naming VIGIL_PING_KEY', async () => {
+    const { VIGIL_PING_KEY: _, VIGIL_API_KEY: __, ...env } = server.env;
     const run = await vigilProcess(
       ['run', 'run-ok', '--', 'sh', '-c', 'echo still here; exit 2'],
       env,

@@ -1,7 +1,7 @@
 // `vigil ping <check>`: one ping by hand or from a script that is not wrapped in `vigil run`.
 import { loadClientConfig } from '../client-config.ts';
 import { CliError, type Command, parseFlags } from '../io.ts';
-import { describeAction, type PingAction, pingTarget, runId, sendPing } from '../ping-client.ts';
+import { describeAction, type PingAction, resolvePingTarget, runId, sendPing } from '../ping-client.ts';
 
 const HELP = `Usage:
   vigil ping <check> [--start|--fail|--log|--exit N] [--message TEXT] [--rid auto|ID]
@@ -52,7 +52,7 @@ export const pingCommand: Command = async (args, io) => {
   }
   if (positionals.length !== 1) throw new CliError(`give one check (UUID or slug)\n\n${HELP}`, 2);
   const action = pickAction(values);
-  const target = pingTarget(positionals[0]!, loadClientConfig(io.env));
+  const target = await resolvePingTarget(positionals[0]!, loadClientConfig(io.env));
   const rid = runId(values.rid);
   const result = await sendPing(target, action, { rid, body: values.message });
   if (!result.ok) {

@@ -11,7 +11,7 @@ import {
   type PingAction,
   type PingResult,
   type PingTarget,
-  pingTarget,
+  resolvePingTarget,
   runId,
   sendPing,
 } from '../ping-client.ts';
@@ -21,7 +21,7 @@ const HELP = `Usage:
 
 Runs <command> and reports it to vigil: a start ping before, then its exit status (or a fail
 when a signal killed it) with the last 10 KB of its output. vigil measures the duration.
-<check> is the check's UUID, or its slug (needs VIGIL_PING_KEY or "ping_key" in the config).
+<check> is the check's UUID, or its slug (needs VIGIL_PING_KEY, or VIGIL_API_KEY to look it up).
 --rid auto|ID   pair the start and the end with a run id (auto: a random UUID), so
                 overlapping runs of one job stay apart
 
@@ -159,7 +159,7 @@ export const runCommand: Command = async (args, io: Io) => {
   let target: PingTarget;
   let rid: string | undefined;
   try {
-    target = pingTarget(positionals[0]!, loadClientConfig(io.env));
+    target = await resolvePingTarget(positionals[0]!, loadClientConfig(io.env));
     rid = runId(values.rid);
   } catch (err) {
     // A job is more important than its monitoring: it runs even when vigil run is misconfigured.
