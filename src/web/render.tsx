@@ -71,3 +71,14 @@ export function messagePage(c: Ctx, m: Message) {
     m.status,
   );
 }
+
+/** An instant as "2026-03-29 01:00 UTC", machine-readable in `datetime`; `relative` lets app.js
+ * show it as "3 min ago". */
+export function Instant({ at, relative }: { at: number; relative?: boolean }) {
+  const iso = new Date(at).toISOString();
+  return (
+    <time datetime={iso} data-relative={relative ? '' : undefined} title={iso}>
+      {`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`}
+    </time>
+  );
+}

@@ -67,9 +67,3 @@ export function invalid(id: string, error: string | undefined) {
 export function FieldError({ id, error }: { id: string; error: string | undefined }) {
   return error ? <small id={`${id}-error`}>{error}</small> : null;
 }
-
-/** A time as "2026-01-05 12:00 UTC" in a <time> element (app.js leaves it alone). */
-export function When({ at }: { at: number }) {
-  const iso = new Date(at).toISOString();
-  return <time datetime={iso}>{`${iso.slice(0, 16).replace('T', ' ')} UTC`}</time>;
-}

@@ -4,6 +4,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
   type Ctx,
   canWrite,
+  Instant,
   messagePage,
   pageCtx,
   sendFragment,
@@ -17,7 +18,7 @@ export type Section = 'channels' | 'maintenance';
 /** Field name → messages to show next to that field. */
 export type FieldErrors = Record<string, string[]>;
 
-export { canWrite, pageCtx, sendFragment, sendPage, wantsFragment };
+export { canWrite, Instant, pageCtx, sendFragment, sendPage, wantsFragment };
 
 const BACK: Record<Section, string> = {
   channels: 'Back to the channels',
@@ -73,16 +74,6 @@ export function splitList(text: string): string[] {
     .split(/[,\n]/)
     .map((s) => s.trim())
     .filter((s) => s !== '');
-}
-
-/** An instant as "2026-03-29 01:00 UTC", machine-readable in `datetime`. */
-export function Instant({ at, relative }: { at: number; relative?: boolean }) {
-  const iso = new Date(at).toISOString();
-  return (
-    <time datetime={iso} data-relative={relative ? '' : undefined} title={iso}>
-      {`${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`}
-    </time>
-  );
 }
 
 /** The messages for one field, under it. */

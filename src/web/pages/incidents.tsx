@@ -10,7 +10,7 @@ import type { AppDeps } from '../../http/deps.ts';
 import { acknowledge } from '../../incidents/acknowledge.ts';
 import type { Check, Incident, Project, Store } from '../../store/store.ts';
 import { Csrf, Page } from '../layout.tsx';
-import { type Html, messagePage, sendFragment, sendPage } from '../render.tsx';
+import { type Html, Instant, messagePage, sendFragment, sendPage } from '../render.tsx';
 import { requireUser, type WebEnv, type WebVariables } from '../session.ts';
 
 type Ctx = Context<WebEnv>;
@@ -43,15 +43,6 @@ async function list(store: Store, projects: Project[]): Promise<Listing> {
   return { open, resolved, checks };
 }
 
-function When({ at, relative }: { at: number; relative?: boolean }) {
-  const iso = new Date(at).toISOString();
-  return (
-    <time datetime={iso} data-relative={relative ? '' : undefined} title={iso}>
-      {`${iso.slice(0, 16).replace('T', ' ')} UTC`}
-    </time>
-  );
-}
-
 interface RowProps {
   incident: Incident;
   listing: Listing;
@@ -78,7 +69,7 @@ function AckCell({ incident, ctx }: RowProps) {
       <td>
         {incident.acknowledgedBy ?? 'someone'}{' '}
         <small class="muted">
-          <When at={incident.acknowledgedAt} relative />
+          <Instant at={incident.acknowledgedAt} relative />
         </small>
       </td>
     );
@@ -116,7 +107,7 @@ function OpenRow(props: RowProps) {
       <CheckCell {...props} />
       <td>{projectName(ctx, i.projectId)}</td>
       <td class="nowrap">
-        <When at={i.openedAt} relative />
+        <Instant at={i.openedAt} relative />
       </td>
       <td>{formatDuration(now - i.openedAt)}</td>
       <td>{i.reason}</td>
@@ -132,10 +123,10 @@ function ResolvedRow(props: RowProps) {
       <CheckCell {...props} />
       <td>{projectName(ctx, i.projectId)}</td>
       <td class="nowrap">
-        <When at={i.openedAt} />
+        <Instant at={i.openedAt} />
       </td>
       <td class="nowrap">
-        <When at={i.resolvedAt!} relative />
+        <Instant at={i.resolvedAt!} relative />
       </td>
       <td>{formatDuration(i.resolvedAt! - i.openedAt)}</td>
       <td>{i.reason}</td>

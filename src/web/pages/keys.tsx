@@ -7,6 +7,7 @@ import type { AppDeps } from '../../http/deps.ts';
 import { createApiKey } from '../../projects/keys.ts';
 import type { ApiKey } from '../../store/store.ts';
 import { Csrf, Notice, Page } from '../layout.tsx';
+import { Instant } from '../render.tsx';
 import { requireUser, type WebEnv, type WebVariables } from '../session.ts';
 import {
   FieldError,
@@ -16,7 +17,6 @@ import {
   notFound,
   readForm,
   render,
-  When,
 } from './account-common.tsx';
 
 const KeyForm = z.object({
@@ -81,7 +81,7 @@ function KeysPage({ ctx, keys, created, values = {}, errors = {} }: KeysProps) {
                 </td>
                 <td>{k.readOnly ? 'read-only' : 'read-write'}</td>
                 <td>
-                  <When at={k.createdAt} />
+                  <Instant at={k.createdAt} />
                 </td>
                 {manage ? (
                   <td>
