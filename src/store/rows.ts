@@ -243,6 +243,57 @@ export const toFlip = (r: Row): FlipRow => ({
   releaseAt: numOrNull(r.release_at),
 });
 
+/** Column values in the order of CHANNEL_COLUMNS; both engines insert with these. */
+export const CHANNEL_COLUMNS = [
+  'id',
+  'project_id',
+  'kind',
+  'name',
+  'config',
+  'events',
+  'min_severity',
+  'max_severity',
+  'tags',
+  'broken_reason',
+  'broken_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+export const channelValues = (c: Channel): unknown[] => [
+  c.id,
+  c.projectId,
+  c.kind,
+  ...channelUpdateValues(c).slice(0, -1),
+  c.createdAt,
+  c.updatedAt,
+];
+
+/** What an update writes (a channel's id, project and kind never change), in this order. */
+export const CHANNEL_UPDATE_COLUMNS = [
+  'name',
+  'config',
+  'events',
+  'min_severity',
+  'max_severity',
+  'tags',
+  'broken_reason',
+  'broken_at',
+  'updated_at',
+] as const;
+
+export const channelUpdateValues = (c: Channel): unknown[] => [
+  c.name,
+  JSON.stringify(c.config),
+  JSON.stringify(c.events),
+  c.minSeverity,
+  c.maxSeverity,
+  JSON.stringify(c.tags),
+  c.brokenReason,
+  c.brokenAt,
+  c.updatedAt,
+];
+
 export const toChannel = (r: Row): Channel => ({
   id: String(r.id),
   projectId: String(r.project_id),

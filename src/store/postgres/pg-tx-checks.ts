@@ -1,6 +1,10 @@
 import {
+  CHANNEL_COLUMNS,
+  CHANNEL_UPDATE_COLUMNS,
   CHECK_COLUMNS,
   CHECK_STATE_COLUMNS,
+  channelUpdateValues,
+  channelValues,
   checkStateValues,
   checkValues,
   decodeCursor,
@@ -16,6 +20,8 @@ import type { PingOutcome, Tx } from '../store.ts';
 import { assignments, minOf, placeholders } from './pg-sql.ts';
 import { PgAccounts } from './pg-tx-accounts.ts';
 
+const CHANNEL_INSERT = `INSERT INTO channels (${CHANNEL_COLUMNS.join(', ')}) VALUES (${placeholders(CHANNEL_COLUMNS.length)})`;
+const CHANNEL_UPDATE = `UPDATE channels SET ${assignments(CHANNEL_UPDATE_COLUMNS)} WHERE id = $${CHANNEL_UPDATE_COLUMNS.length + 1}`;
 const CHECK_INSERT = `INSERT INTO checks (${CHECK_COLUMNS.join(', ')}) VALUES (${placeholders(CHECK_COLUMNS.length)})`;
 const CHECK_UPDATE = `UPDATE checks SET ${assignments(CHECK_COLUMNS.slice(1))}
   WHERE id = $${CHECK_COLUMNS.length} AND rev = $${CHECK_COLUMNS.length + 1}`;
@@ -260,24 +266,7 @@ export class PgChecks extends PgAccounts {
   }
 
   async insertChannel(c: Parameters<Tx['insertChannel']>[0]) {
-    await this.run(
-      `INSERT INTO channels (id, project_id, kind, name, config, events, min_severity, max_severity, tags,
-         broken_reason, broken_at, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      c.id,
-      c.projectId,
-      c.kind,
-      c.name,
-      JSON.stringify(c.config),
-      JSON.stringify(c.events),
-      c.minSeverity,
-      c.maxSeverity,
-      JSON.stringify(c.tags),
-      c.brokenReason,
-      c.brokenAt,
-      c.createdAt,
-      c.updatedAt,
-    );
+    await this.run(CHANNEL_INSERT, ...channelValues(c));
   }
   async getChannel(id: string) {
     const r = await this.one('SELECT * FROM channels WHERE id = $1', id);
@@ -289,20 +278,7 @@ export class PgChecks extends PgAccounts {
     ).map(toChannel);
   }
   async updateChannel(c: Parameters<Tx['updateChannel']>[0]) {
-    await this.run(
-      `UPDATE channels SET name = $1, config = $2, events = $3, min_severity = $4, max_severity = $5, tags = $6,
-         broken_reason = $7, broken_at = $8, updated_at = $9 WHERE id = $10`,
-      c.name,
-      JSON.stringify(c.config),
-      JSON.stringify(c.events),
-      c.minSeverity,
-      c.maxSeverity,
-      JSON.stringify(c.tags),
-      c.brokenReason,
-      c.brokenAt,
-      c.updatedAt,
-      c.id,
-    );
+    await this.run(CHANNEL_UPDATE, ...channelUpdateValues(c), c.id);
   }
   async deleteChannel(id: string) {
     return (await this.run('DELETE FROM channels WHERE id = $1', id)) > 0;

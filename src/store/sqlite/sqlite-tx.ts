@@ -1,7 +1,11 @@
 import type Database from 'better-sqlite3';
 import {
+  CHANNEL_COLUMNS,
+  CHANNEL_UPDATE_COLUMNS,
   CHECK_COLUMNS,
   CHECK_STATE_COLUMNS,
+  channelUpdateValues,
+  channelValues,
   checkFromValues,
   checkStateValues,
   checkValues,
@@ -27,6 +31,8 @@ import {
 import type { Check, PingOutcome, Tx } from '../store.ts';
 
 const CHECK_INSERT = `INSERT INTO checks (${CHECK_COLUMNS.join(', ')}) VALUES (${CHECK_COLUMNS.map(() => '?').join(', ')})`;
+const CHANNEL_INSERT = `INSERT INTO channels (${CHANNEL_COLUMNS.join(', ')}) VALUES (${CHANNEL_COLUMNS.map(() => '?').join(', ')})`;
+const CHANNEL_UPDATE = `UPDATE channels SET ${CHANNEL_UPDATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
 const CHECK_SELECT = `SELECT ${CHECK_COLUMNS.join(', ')} FROM checks`;
 const CHECK_STATE_UPDATE = `UPDATE checks SET ${CHECK_STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND rev = ?`;
 const CHECK_UPDATE = `UPDATE checks SET ${CHECK_COLUMNS.slice(1)
@@ -543,24 +549,7 @@ export class SqliteTx implements Tx {
   }
 
   async insertChannel(c: Parameters<Tx['insertChannel']>[0]) {
-    this.#run(
-      `INSERT INTO channels (id, project_id, kind, name, config, events, min_severity, max_severity, tags,
-         broken_reason, broken_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      c.id,
-      c.projectId,
-      c.kind,
-      c.name,
-      JSON.stringify(c.config),
-      JSON.stringify(c.events),
-      c.minSeverity,
-      c.maxSeverity,
-      JSON.stringify(c.tags),
-      c.brokenReason,
-      c.brokenAt,
-      c.createdAt,
-      c.updatedAt,
-    );
+    this.#run(CHANNEL_INSERT, ...channelValues(c));
   }
   async getChannel(id: string) {
     const r = this.#one('SELECT * FROM channels WHERE id = ?', id);
@@ -572,20 +561,7 @@ export class SqliteTx implements Tx {
     );
   }
   async updateChannel(c: Parameters<Tx['updateChannel']>[0]) {
-    this.#run(
-      `UPDATE channels SET name = ?, config = ?, events = ?, min_severity = ?, max_severity = ?, tags = ?,
-         broken_reason = ?, broken_at = ?, updated_at = ? WHERE id = ?`,
-      c.name,
-      JSON.stringify(c.config),
-      JSON.stringify(c.events),
-      c.minSeverity,
-      c.maxSeverity,
-      JSON.stringify(c.tags),
-      c.brokenReason,
-      c.brokenAt,
-      c.updatedAt,
-      c.id,
-    );
+    this.#run(CHANNEL_UPDATE, ...channelUpdateValues(c), c.id);
   }
   async deleteChannel(id: string) {
     return this.#run('DELETE FROM channels WHERE id = ?', id).changes > 0;
