@@ -5,7 +5,7 @@ import { holdAt } from '../core/maintenance.ts';
 import { eventForFlip } from '../core/status.ts';
 import type { CheckState, EventKind, PingKind, Transition } from '../core/types.ts';
 import { DEFAULT_SILENCE_PERIOD } from '../projects/keys.ts';
-import type { Check, FlipRow, Tx } from '../store/store.ts';
+import type { Check, FlipRow, Project, Tx } from '../store/store.ts';
 import { queueAlert } from './queue-alerts.ts';
 
 export interface CommitContext {
@@ -55,6 +55,7 @@ export async function commitTransition(
   const event = t.flip ? eventForFlip(t.flip) : null;
   let decision: AlertDecision | null = null;
   let downFlip: FlipRow | null = null;
+  let project: Project | null | undefined;
   let next: Check = {
     ...check,
     ...stateFields(t.state),
@@ -69,7 +70,7 @@ export async function commitTransition(
     if (event === 'up') downFlip = await tx.lastFlip(check.id);
     decision = decideAlert(event, hold, downFlip);
     if (decision.alert === 'queued') {
-      const project = await tx.getProject(check.projectId);
+      project = await tx.getProject(check.projectId);
       const remindAt = firstReminder(
         event,
         now,
@@ -113,6 +114,7 @@ export async function commitTransition(
     baseUrl: ctx.baseUrl,
     pingBody: ctx.pingBody,
     downtimeMs: event === 'up' ? now - check.statusChangedAt : null,
+    project,
   });
   return { ...base, queued };
 }

@@ -4,7 +4,7 @@ import { channelsFor } from '../core/routing.ts';
 import { describeSchedule } from '../core/schedule.ts';
 import type { EventKind } from '../core/types.ts';
 import type { AlertPayload } from '../notifiers/notifier.ts';
-import type { Check, FlipRow, Tx } from '../store/store.ts';
+import type { Check, FlipRow, Project, Tx } from '../store/store.ts';
 
 const BODY_TAIL = 1000;
 
@@ -20,6 +20,8 @@ export interface QueueOptions {
   seq?: number;
   /** for recoveries: how long the check was down, in ms */
   downtimeMs?: number | null;
+  /** the check's project, when the caller has read it already */
+  project?: Project | null;
 }
 
 /** Queues `event` about `flip` of `check` to every channel routed to it; returns how many. */
@@ -33,7 +35,7 @@ export async function queueAlert(
 ): Promise<number> {
   const channels = channelsFor(event, check, await tx.listChannels(check.projectId));
   if (channels.length === 0) return 0;
-  const project = await tx.getProject(check.projectId);
+  const project = opts.project !== undefined ? opts.project : await tx.getProject(check.projectId);
   const body = opts.pingBody !== undefined ? opts.pingBody : ((await tx.lastPing(check.id))?.body ?? null);
   const seq = opts.seq ?? 0;
   const payload = JSON.stringify(

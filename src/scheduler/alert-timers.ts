@@ -59,11 +59,12 @@ export async function releaseFlip(
   // a recovery says how long the check was down: since the flip before it
   const before =
     flip.event === 'up' ? (await tx.listFlips(check.id, { limit: 1, after: flip.id }))[0] : undefined;
+  const project = await tx.getProject(check.projectId);
   result.queued = await queueAlert(tx, check, flip, flip.event, now, {
     baseUrl: ctx.baseUrl,
     downtimeMs: before ? flip.at - before.at : null,
+    project,
   });
-  const project = await tx.getProject(check.projectId);
   const remindAt = firstReminder(
     flip.event,
     now,
@@ -98,6 +99,7 @@ export async function remind(tx: Tx, check: Check, now: number, ctx: TimerContex
       result.queued = await queueAlert(tx, check, downFlip, downFlip.event, now, {
         baseUrl: ctx.baseUrl,
         seq,
+        project,
       });
       next = { ...check, remindAt: now + every, remindersSent: seq };
     }
