@@ -218,7 +218,14 @@ function onPing(state: CheckState, input: PingInput, now: number): Transition {
   if (input.kind === 'log') return unchanged(state);
 
   // A ping resumes a paused check, and then counts as if the check were new.
-  const base: CheckState = state.status === 'paused' ? { ...state, status: 'new' } : state;
+  // A ping to an unknown check (runs of a source read again after an outage) counts as it
+  // would have on an up check, or a new one that never had a ping.
+  const base: CheckState =
+    state.status === 'paused'
+      ? { ...state, status: 'new' }
+      : state.status === 'unknown'
+        ? { ...state, status: state.lastPingAt === null ? 'new' : 'up' }
+        : state;
   if (input.kind === 'warn') return onWarning(state, base, now);
   // An exit ping without a status counts as a failure: silence about success is not success.
   const failed = input.kind === 'fail' || (input.kind === 'exit' && input.exitStatus !== 0);
@@ -281,6 +288,17 @@ export function transition(state: CheckState, input: Input, now: number): Transi
     case 'resume':
       if (state.status !== 'paused' && state.status !== 'down') return unchanged(state);
       return result(state, { ...state, status: 'new', openRuns: {}, failureCount: 0 }, now, 'resumed');
+    case 'blind':
+      // Down and paused checks keep their status: a down check's alert already went, and its
+      // recovery must still be told when the source shows a success again.
+      if (state.status !== 'new' && state.status !== 'up' && state.status !== 'late') return unchanged(state);
+      return result(state, { ...state, status: 'unknown' }, now, 'source cannot be read');
+    case 'sight': {
+      if (state.status !== 'unknown') return unchanged(state);
+      // Back to what the last ping says; a deadline that passed meanwhile fires at once.
+      const status: Status = state.lastPingAt === null ? 'new' : 'up';
+      return result(state, { ...state, status }, now, 'source can be read again');
+    }
   }
 }
 

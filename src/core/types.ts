@@ -1,7 +1,11 @@
 // The domain's plain values. Times are epoch milliseconds; schedule lengths are seconds
 // (as users write them). Nothing here does I/O.
 
-export const STATUSES = ['new', 'up', 'late', 'down', 'paused'] as const;
+/**
+ * `unknown`: vigil cannot see the job right now (its source, e.g. a pg_cron database, is
+ * unreachable), so the check has no deadline until it can again; see the blind and sight inputs.
+ */
+export const STATUSES = ['new', 'up', 'late', 'down', 'paused', 'unknown'] as const;
 export type Status = (typeof STATUSES)[number];
 
 export const SEVERITIES = ['critical', 'important', 'low'] as const;
@@ -45,7 +49,11 @@ export type Input =
   | { type: 'ping'; kind: PingKind; exitStatus?: number; runId?: string | null }
   | { type: 'deadline' }
   | { type: 'pause' }
-  | { type: 'resume' };
+  | { type: 'resume' }
+  /** the check's source cannot be read: new, up and late checks become unknown */
+  | { type: 'blind' }
+  /** the source can be read again (after its missed runs were fed in): unknown checks resume */
+  | { type: 'sight' };
 
 export interface Flip {
   from: Status;

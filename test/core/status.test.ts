@@ -12,6 +12,7 @@ const states: Record<Status, CheckState> = {
   late: check({ status: 'late', lastPingAt: T0, nextDeadline: T0 + 6 * MINUTE }),
   down: check({ status: 'down', lastPingAt: T0 - HOUR, failureCount: 1 }),
   paused: check({ status: 'paused', lastPingAt: T0 - HOUR }),
+  unknown: check({ status: 'unknown', lastPingAt: T0 + MINUTE }),
 };
 
 const inputs: Record<string, Input> = {
@@ -23,6 +24,8 @@ const inputs: Record<string, Input> = {
   'exit 3': exit(3),
   pause,
   resume,
+  blind: { type: 'blind' },
+  sight: { type: 'sight' },
 };
 
 type Row = [from: Status, input: string, to: Status, reason: string | null];
@@ -68,6 +71,21 @@ const matrix: Row[] = [
   ['paused', 'log', 'paused', null],
   ['paused', 'pause', 'paused', null],
   ['paused', 'resume', 'new', 'resumed'],
+  ['new', 'blind', 'unknown', 'source cannot be read'],
+  ['up', 'blind', 'unknown', 'source cannot be read'],
+  ['late', 'blind', 'unknown', 'source cannot be read'],
+  ['down', 'blind', 'down', null],
+  ['paused', 'blind', 'paused', null],
+  ['unknown', 'blind', 'unknown', null],
+  ['new', 'sight', 'new', null],
+  ['up', 'sight', 'up', null],
+  ['down', 'sight', 'down', null],
+  ['unknown', 'sight', 'up', 'source can be read again'],
+  ['unknown', 'success', 'up', 'ping received'],
+  ['unknown', 'fail', 'down', 'run failed'],
+  ['unknown', 'start', 'up', 'run started'],
+  ['unknown', 'log', 'unknown', null],
+  ['unknown', 'pause', 'paused', 'paused'],
 ];
 
 describe('transition: every status meets every input', () => {
@@ -128,7 +146,7 @@ describe('transition: manual resume', () => {
   const pausedManual = check({ status: 'paused', manualResume: true, lastPingAt: T0 });
   const downManual = check({ status: 'down', manualResume: true, lastPingAt: T0, failureCount: 1 });
 
-  it.each(Object.keys(inputs).filter((name) => !['pause', 'resume'].includes(name)))(
+  it.each(Object.keys(inputs).filter((name) => !['pause', 'resume', 'blind', 'sight'].includes(name)))(
     'ignores a %s ping while paused',
     (name) => {
       expect(transition(pausedManual, inputs[name]!, NOW)).toEqual({

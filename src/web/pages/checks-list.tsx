@@ -47,7 +47,7 @@ type ListQuery = z.infer<typeof ListQuery>;
 type RawQuery = Record<string, string | undefined>;
 
 // Down first: what needs attention leads.
-const STATUS_ORDER: Record<Status, number> = { down: 0, late: 1, up: 2, new: 3, paused: 4 };
+const STATUS_ORDER: Record<Status, number> = { down: 0, late: 1, unknown: 2, up: 3, new: 4, paused: 5 };
 
 function sortPage(checks: Check[], sort: ListQuery['sort']): Check[] {
   if (sort === 'status') return [...checks].sort((a, b) => STATUS_ORDER[a.status] - STATUS_ORDER[b.status]);

@@ -25,6 +25,7 @@ export const STATUS_WORDS: Record<Status, string> = {
   down: 'Down',
   paused: 'Paused',
   new: 'No data yet',
+  unknown: 'Unknown',
 };
 
 const BANNERS: Record<OverallStatus, string> = {
