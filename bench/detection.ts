@@ -78,6 +78,8 @@ function upCheck(projectId: string, i: number, schedule: Schedule, lastPingAt: n
       methods: 'any',
       channels: [],
       realertEvery: null,
+      successCriteria: '',
+      probe: null,
     },
     now,
   );

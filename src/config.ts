@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 import { passwordProblem } from './auth/passwords.ts';
 import { emailProblem, normalizeEmail } from './auth/users.ts';
@@ -32,6 +34,8 @@ const bool = z
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
+const NODE_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
 const schema = z.object({
@@ -44,6 +48,14 @@ const schema = z.object({
     )
     .refine((v) => !v.startsWith('sqlite:') || v.length > 'sqlite:'.length, 'give a file path after sqlite:')
     .refine((v) => !POSTGRES_URL.test(v) || URL.canParse(v), 'not a valid postgres:// URL'),
+  /** connections in the PostgreSQL pool, per node */
+  VIGIL_DB_POOL_SIZE: int(1, 1000).default(10),
+  /** who this node is in leases and claims; unique per running node */
+  VIGIL_NODE_ID: z
+    .string()
+    .trim()
+    .regex(NODE_ID, 'expected 1-64 letters, digits, dots, dashes or underscores')
+    .optional(),
   VIGIL_HOST: z.string().min(1).default('127.0.0.1'),
   VIGIL_PORT: int(0, 65535).default(8080),
   VIGIL_BASE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
@@ -75,6 +87,10 @@ export interface Config {
   databaseUrl: string;
   /** the file of a sqlite: URL; null for PostgreSQL */
   sqlitePath: string | null;
+  /** PostgreSQL connections per node (VIGIL_DB_POOL_SIZE) */
+  dbPoolSize: number;
+  /** this node's name in delivery leases and sweep claims (VIGIL_NODE_ID) */
+  nodeId: string;
   host: string;
   port: number;
   baseUrl: string;
@@ -130,6 +146,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     sqlitePath: v.VIGIL_DATABASE_URL.startsWith('sqlite:')
       ? v.VIGIL_DATABASE_URL.slice('sqlite:'.length)
       : null,
+    dbPoolSize: v.VIGIL_DB_POOL_SIZE,
+    nodeId: v.VIGIL_NODE_ID ?? defaultNodeId(),
     host,
     port: v.VIGIL_PORT,
     baseUrl,
@@ -143,6 +161,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtp: smtpSettings(v, baseUrl, v.VIGIL_DELIVERY_TIMEOUT * 1000),
     admin: adminSettings(v),
   });
+}
+
+/**
+ * hostname-pid-random: unique among running nodes without any setup. The random part makes a
+ * restarted process a new node, whose start cannot free the old one's leases (they run out
+ * instead); a stable VIGIL_NODE_ID lets a restart take its work back at once.
+ */
+export function defaultNodeId(): string {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 40) || 'node';
+  return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 
 /** A raw value as an error message may quote it: never a database password. */

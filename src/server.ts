@@ -15,12 +15,15 @@ import { Ingestor } from './ingest/ingest.ts';
 import { fastPingListener } from './node/fast-ping.ts';
 import { closeMailTransports } from './notifiers/email.ts';
 import { createHttpClient } from './notifiers/http.ts';
+import { Prober } from './probes/prober.ts';
 import { bootstrap } from './projects/keys.ts';
 import { type Clock, systemClock } from './scheduler/clock.ts';
 import { DeadlineScheduler } from './scheduler/detect-missed.ts';
 import { Dispatcher } from './scheduler/dispatch.ts';
 import { Pruner } from './scheduler/prune.ts';
-import { openStore } from './store/open-store.ts';
+import { deferUntilSynced } from './sources/defer-deadline.ts';
+import { SourceRunner } from './sources/runner.ts';
+import { openCluster, openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 
 export interface Server {
@@ -44,25 +47,51 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const clock = opts.clock ?? systemClock;
   const logger = opts.logger ?? pino({ level: config.logLevel, base: { service: 'vigil' } });
   const store = await openStore(config, { exclusive: true });
+  // the other nodes on the same database (none on SQLite): wake-ups and live events
+  const cluster = await openCluster(config, (err, what) => logger.warn({ err }, `cluster: ${what}`));
 
   const http = createHttpClient({
     timeoutMs: config.deliveryTimeoutMs,
     allowPrivateAddresses: config.allowPrivateTargets,
   });
-  const dispatcher = new Dispatcher(store, { clock, http, logger, smtp: config.smtp });
+  const dispatcher = new Dispatcher(store, {
+    clock,
+    http,
+    logger,
+    smtp: config.smtp,
+    nodeId: config.nodeId,
+    // Longer than any one delivery (an email may take three timeouts) plus recording it; when
+    // a node dies, another takes its deliveries over once this ends, so no longer than that.
+    leaseMs: config.deliveryTimeoutMs * 3 + 5000,
+  });
   const scheduler = new DeadlineScheduler(store, {
     clock,
     baseUrl: config.baseUrl,
     logger,
+    nodeId: config.nodeId,
     onCommitted,
-    onQueued: () => dispatcher.nudge(),
+    onQueued: queued,
+    deferDeadline: deferUntilSynced,
   });
   const bus = new EventBus();
+  bus.forwardTo((event) => cluster.send({ kind: 'event', event }));
+  cluster.listen((m) => {
+    if (m.kind === 'deadline') scheduler.nudge(m.at);
+    else if (m.kind === 'queued') dispatcher.nudge();
+    else bus.receive(m.event);
+  });
+  function queued(): void {
+    dispatcher.nudge();
+    cluster.send({ kind: 'queued' });
+  }
   // aborted first on close: open event streams would otherwise keep server.close() waiting
   const shutdown = new AbortController();
   function onCommitted(c: Committed): void {
-    scheduler.nudge(c.check.nextDeadline);
-    if (c.queued > 0) dispatcher.nudge();
+    const deadline = c.check.nextDeadline;
+    scheduler.nudge(deadline);
+    // Other nodes look at least once a second anyway: only a deadline before then is news.
+    if (deadline !== null && deadline < clock.now() + 1000) cluster.send({ kind: 'deadline', at: deadline });
+    if (c.queued > 0) queued();
     bus.publishCommitted(c);
   }
   const ingestor = new Ingestor(store, {
@@ -70,6 +99,17 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     retention: config.pingRetention,
     newId: randomUUID,
     onCommitted,
+  });
+  const sources = new SourceRunner(store, {
+    clock,
+    logger,
+    ingestor,
+    http,
+    allowPrivateTargets: config.allowPrivateTargets,
+    baseUrl: config.baseUrl,
+    newId: randomUUID,
+    onCommitted,
+    bodyLimit: config.pingBodyLimit,
   });
 
   const app = createApp({
@@ -82,6 +122,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     clientAddress: (c) => getConnInfo(c).remote.address ?? null,
     onCommitted,
     bus,
+    syncSource: sources.syncNow,
     shutdown: shutdown.signal,
     log: (err, msg) => logger.error({ err }, msg),
     health: async () => {
@@ -97,9 +138,13 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
         ok: db === 'ok' && schedulerOk,
         database: db,
         engine: store.engine,
+        node: config.nodeId,
+        // hints between nodes; while reconnecting, nodes only wake a little later
+        cluster: cluster.connected ? 'ok' : 'reconnecting',
         scheduler: {
           ok: schedulerOk,
           last_sweep_at: last ? new Date(last.at).toISOString() : null,
+          last_sweep_claimed: last?.due ?? null,
           max_lag_ms_last_minute: scheduler.maxRecentLagMs(clock.now()),
           since_last_sweep_ms: sinceSweep,
         },
@@ -107,10 +152,28 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     },
   });
 
-  await scheduler.start();
-  await dispatcher.start();
+  // The dispatcher first: its start frees whatever this node id held before (leases and
+  // sweep claims), which must not include claims the running sweep has just taken.
+  try {
+    await dispatcher.start();
+    await scheduler.start();
+  } catch (err) {
+    // the loops already running would keep a process that cannot serve alive
+    await dispatcher.stop();
+    await cluster.close();
+    await store.close();
+    throw err;
+  }
   const pruner = new Pruner(store, { clock, logger });
   pruner.start();
+  const prober = new Prober(store, {
+    clock,
+    ingestor,
+    logger,
+    allowPrivateAddresses: config.allowPrivateTargets,
+  });
+  prober.start();
+  sources.start();
 
   const honoListener = getRequestListener(app.fetch);
   const fastPing = fastPingListener({
@@ -134,9 +197,12 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     });
   } catch (err) {
     // e.g. the port is in use: stop the loops started above, or their timers keep the process alive
+    await sources.stop();
+    await prober.stop();
     await pruner.stop();
     await scheduler.stop();
     await dispatcher.stop();
+    await cluster.close();
     await store.close();
     const code = (err as NodeJS.ErrnoException).code;
     const why = code === 'EADDRINUSE' ? 'the address is in use' : (err as Error).message;
@@ -162,7 +228,10 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-  logger.info({ url, database: redactDatabaseUrl(config.databaseUrl) }, 'vigil is listening');
+  logger.info(
+    { url, database: redactDatabaseUrl(config.databaseUrl), node: config.nodeId },
+    'vigil is listening',
+  );
 
   let closing: Promise<void> | null = null;
   return {
@@ -178,11 +247,15 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
           server.close(() => resolve());
           server.closeIdleConnections();
         });
+        // before the ingestor drains, so no probe result is submitted after it
+        await sources.stop();
+        await prober.stop();
         await ingestor.drain();
         await pruner.stop();
         await scheduler.stop();
         await dispatcher.stop();
         closeMailTransports();
+        await cluster.close();
         await store.close();
         logger.info('vigil stopped');
       })();

@@ -42,6 +42,10 @@ describe('loadConfig', () => {
     ['VIGIL_DATABASE_URL', 'mysql://x'],
     ['VIGIL_DATABASE_URL', 'sqlite:'],
     ['VIGIL_LOG_LEVEL', 'loud'],
+    ['VIGIL_NODE_ID', 'node one'],
+    ['VIGIL_NODE_ID', 'x'.repeat(65)],
+    ['VIGIL_DB_POOL_SIZE', '0'],
+    ['VIGIL_DB_POOL_SIZE', 'many'],
   ])('stops with a message naming %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(
@@ -140,5 +144,20 @@ describe('loadConfig', () => {
       /VIGIL_SMTP_FROM/,
     );
     expect(() => loadConfig({ VIGIL_SMTP_HOST: 'h', VIGIL_SMTP_PORT: '99999' })).toThrow(/VIGIL_SMTP_PORT/);
+  });
+
+  it('names each node after its host and process unless told, and takes a stable name when told', () => {
+    const a = loadConfig({});
+    const b = loadConfig({});
+    expect(a.nodeId).toMatch(/^[A-Za-z0-9.-]+-\d+-[0-9a-f]{6}$/);
+    expect(a.nodeId).toContain(`-${process.pid}-`);
+    // two processes on one host (or one process asked twice) are still two nodes
+    expect(b.nodeId).not.toBe(a.nodeId);
+    expect(loadConfig({ VIGIL_NODE_ID: ' vigil-2.eu_west ' }).nodeId).toBe('vigil-2.eu_west');
+  });
+
+  it('sizes the PostgreSQL pool at 10 connections per node unless told', () => {
+    expect(loadConfig({}).dbPoolSize).toBe(10);
+    expect(loadConfig({ VIGIL_DB_POOL_SIZE: '25' }).dbPoolSize).toBe(25);
   });
 });

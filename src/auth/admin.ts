@@ -9,12 +9,18 @@ export async function createFirstAdmin(
   admin: { email: string; password: string },
   now: number,
 ): Promise<User | null> {
-  return store.transaction(async (tx) => {
-    if ((await tx.listUsers()).length > 0) return null;
-    const user = await createUser(tx, admin.email, admin.password, now);
-    for (const project of await tx.listProjects()) {
-      await tx.putMembership({ userId: user.id, projectId: project.id, role: 'owner', createdAt: now });
-    }
-    return user;
-  });
+  try {
+    return await store.transaction(async (tx) => {
+      if ((await tx.listUsers()).length > 0) return null;
+      const user = await createUser(tx, admin.email, admin.password, now);
+      for (const project of await tx.listProjects()) {
+        await tx.putMembership({ userId: user.id, projectId: project.id, role: 'owner', createdAt: now });
+      }
+      return user;
+    });
+  } catch (err) {
+    // another node starting at the same moment made the user first (the email is unique)
+    if ((await store.listUsers()).length > 0) return null;
+    throw err;
+  }
 }

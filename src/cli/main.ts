@@ -22,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   crontab: async (a, io) => (await import('./commands/crontab.ts')).crontabCommand(a, io),
   apply: async (a, io) => (await import('./commands/apply.ts')).applyCommand(a, io),
   export: async (a, io) => (await import('./commands/export.ts')).exportCommand(a, io),
+  sources: async (a, io) => (await import('./commands/sources.ts')).sourcesCommand(a, io),
 };
 
 const HELP = `vigil — a heartbeat (dead man's switch) monitor
@@ -43,6 +44,8 @@ Commands:
   apply -f FILE [--dry-run] [--prune]
                               make checks, channels, windows match a file
   export [-o FILE]            write them as a file that apply reads back
+  sources add|ls|rm|sync|summary
+                              pg_cron databases and Supabase projects whose jobs vigil watches
 
 Every command takes --help. Commands that print data take --json.
 Configuration comes from environment variables (VIGIL_DATABASE_URL, VIGIL_PORT, ...): see docs/configuration.md.

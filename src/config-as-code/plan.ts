@@ -3,7 +3,9 @@
 // short hand-written file stays short and still applies as a no-op the second time.
 import { parseConfig, unknownKindMessage } from '../channels/channel-changes.ts';
 import { getNotifier, maskSecrets } from '../notifiers/registry.ts';
-import type { ConfigFile, FileChannel, FileCheck, FilePath, FileWindow } from './schema.ts';
+import { hasMask, same, sameShown } from './compare.ts';
+import { checkOp } from './plan-checks.ts';
+import type { ConfigFile, FileChannel, FilePath, FileWindow } from './schema.ts';
 
 export interface CurrentCheck {
   id: string;
@@ -17,6 +19,18 @@ export interface CurrentCheck {
   severity: string;
   channels: string[];
   realert_every: number | null;
+  success_criteria?: string;
+  /** push (pinged) or http (probed by vigil) */
+  kind?: string;
+  probe?: Record<string, unknown> | null;
+  /** the source that discovered it, which owns its name, slug and schedule */
+  source?: { id: string; key: string } | null;
+  archived_at?: string | null;
+}
+
+export interface CurrentSource {
+  id: string;
+  name: string;
 }
 
 export interface CurrentChannel {
@@ -47,6 +61,8 @@ export interface CurrentState {
   checks: CurrentCheck[];
   channels: CurrentChannel[];
   maintenance: CurrentWindow[];
+  /** to name the source of a discovered check; its id stands in when unknown */
+  sources?: CurrentSource[];
 }
 
 export type Op =
@@ -67,6 +83,8 @@ export type Op =
       fields: string[];
       body: Record<string, unknown>;
       channels?: string[];
+      /** a check a source discovered: only its team-owned fields are sent, to this id */
+      discovered?: { id: string };
     }
   | {
       action: 'create' | 'update';
@@ -91,35 +109,9 @@ export interface Plan {
   unchanged: number;
   /** on the server, not in the file, and kept (no --prune) */
   unmanaged: number;
+  /** checks sources discovered that the file leaves out: kept, --prune or not (their sources own them) */
+  fromSources: number;
   problems: Problem[];
-}
-
-const MASK = '••••';
-const isMasked = (v: unknown) => typeof v === 'string' && v.includes(MASK);
-
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-/** Compares `want` (as the server would show it) with `have`; a masked `raw` value matches anything. */
-function sameShown(raw: unknown, want: unknown, have: unknown): boolean {
-  if (isMasked(raw)) return true;
-  if (Array.isArray(raw) && Array.isArray(want) && Array.isArray(have)) {
-    return raw.length === have.length && raw.every((r, i) => sameShown(r, want[i], have[i]));
-  }
-  if (
-    raw &&
-    typeof raw === 'object' &&
-    want &&
-    typeof want === 'object' &&
-    have &&
-    typeof have === 'object'
-  ) {
-    const keys = new Set([...Object.keys(want), ...Object.keys(have)]);
-    const [r, w, h] = [raw, want, have] as Record<string, unknown>[];
-    return [...keys].every((k) => k in w! && k in h! && sameShown(r![k], w![k], h![k]));
-  }
-  return same(want, have);
 }
 
 /**
@@ -144,13 +136,6 @@ export function configChanged(
     }
     if (!(key in current) || !sameShown(desired[key] ?? full[key], shown[key], current[key])) return true;
   }
-  return false;
-}
-
-function hasMask(v: unknown): boolean {
-  if (isMasked(v)) return true;
-  if (Array.isArray(v)) return v.some(hasMask);
-  if (v && typeof v === 'object') return Object.values(v).some(hasMask);
   return false;
 }
 
@@ -209,51 +194,6 @@ function channelOp(d: FileChannel, i: number, c: CurrentChannel | undefined, pro
   };
 }
 
-/** The schedule as the API takes it, with a top-level `grace` moved inside. */
-export function scheduleOf(d: FileCheck): Record<string, unknown> {
-  const s: Record<string, unknown> = { ...d.schedule };
-  if (d.grace !== undefined && s.kind !== 'none') s.grace = d.grace;
-  return s;
-}
-
-const CHECK_FIELDS = [
-  'name',
-  'description',
-  'tags',
-  'max_runtime',
-  'failure_threshold',
-  'severity',
-  'realert_every',
-] as const;
-
-function checkOp(
-  d: FileCheck,
-  i: number,
-  c: CurrentCheck | undefined,
-  channelName: (id: string) => string,
-): Op | null {
-  const schedule = scheduleOf(d);
-  const body: Record<string, unknown> = { schedule };
-  for (const f of CHECK_FIELDS) if (d[f] !== undefined) body[f] = d[f];
-  const path = ['checks', i];
-  const base = {
-    type: 'check',
-    key: d.slug,
-    path,
-    body,
-    ...(d.channels ? { channels: d.channels } : {}),
-  } as const;
-  if (!c) return { ...base, action: 'create', fields: [] };
-  const fields: string[] = CHECK_FIELDS.filter((f) => d[f] !== undefined && !same(d[f], c[f]));
-  const { grace: wantGrace, ...wantSchedule } = schedule;
-  const { grace: haveGrace, ...haveSchedule } = c.schedule;
-  if (!same(wantSchedule, haveSchedule)) fields.push('schedule');
-  if (wantGrace !== undefined && wantGrace !== haveGrace) fields.push('grace');
-  if (d.channels && !same([...d.channels].sort(), c.channels.map(channelName).sort()))
-    fields.push('channels');
-  return fields.length === 0 ? null : { ...base, action: 'update', fields };
-}
-
 function windowBody(d: FileWindow): Record<string, unknown> {
   const scope = { name: d.name, tags: d.tags ?? [] };
   return d.cron !== undefined
@@ -294,6 +234,7 @@ export function plan(file: ConfigFile, current: CurrentState, opts: { prune: boo
   const deletes: Op[] = [];
   let unchanged = 0;
   let unmanaged = 0;
+  let fromSources = 0;
   const byKey = <T, K extends keyof T>(items: T[], key: K) => new Map(items.map((x) => [x[key], x]));
 
   const channels = byKey(current.channels, 'name');
@@ -301,6 +242,7 @@ export function plan(file: ConfigFile, current: CurrentState, opts: { prune: boo
   const knownChannels = new Set([...channels.keys(), ...(file.channels ?? []).map((ch) => ch.name)]);
   const checks = byKey(current.checks, 'slug');
   const checkSlugs = new Map(current.checks.map((ch) => [ch.id, ch.slug]));
+  const sourceNames = new Map((current.sources ?? []).map((s) => [s.id, s.name]));
   const knownChecks = new Set([...checks.keys(), ...(file.checks ?? []).map((ch) => ch.slug)]);
 
   const sections = [
@@ -322,7 +264,11 @@ export function plan(file: ConfigFile, current: CurrentState, opts: { prune: boo
           message: `no channel named "${name}" in the file or on the server`,
         });
     }
-    const op = checkOp(d, i, checks.get(d.slug), (id) => channelNames.get(id) ?? id);
+    const op = checkOp(d, i, checks.get(d.slug), {
+      channelName: (id) => channelNames.get(id) ?? id,
+      sourceName: (id) => sourceNames.get(id) ?? id,
+      problems,
+    });
     if (op) ops.push(op);
     else unchanged++;
   }
@@ -350,14 +296,16 @@ export function plan(file: ConfigFile, current: CurrentState, opts: { prune: boo
       continue;
     }
     const wanted = new Set<string>(desired.map((d) => ('slug' in d ? d.slug : d.name)));
-    for (const item of existing as { id: string }[]) {
+    for (const item of existing as { id: string; source?: unknown }[]) {
       const key = (keyOf as (x: unknown) => string)(item);
       if (wanted.has(key)) continue;
-      if (opts.prune) deletes.push({ action: 'delete', type, key, id: item.id });
+      // a source's checks come and go with its jobs; a file never deletes them
+      if (type === 'check' && item.source) fromSources++;
+      else if (opts.prune) deletes.push({ action: 'delete', type, key, id: item.id });
       else unmanaged++;
     }
   }
-  return { ops: [...ops, ...deletes], unchanged, unmanaged, problems };
+  return { ops: [...ops, ...deletes], unchanged, unmanaged, fromSources, problems };
 }
 
 /** `+ check nightly-backup`, `~ check db-vacuum: schedule, grace`, `- channel old-hook`. */

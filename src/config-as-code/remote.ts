@@ -1,7 +1,7 @@
 // The server's side of config as code: reading a project's state through /api/v1, applying a
 // plan to it, and writing the state as a file that applies as a no-op.
 import type { ApiClient } from '../cli/api-client.ts';
-import type { CurrentChannel, CurrentCheck, CurrentState, CurrentWindow, Op } from './plan.ts';
+import type { CurrentChannel, CurrentCheck, CurrentSource, CurrentState, CurrentWindow, Op } from './plan.ts';
 import type { ConfigFile, FileChannel, FileCheck } from './schema.ts';
 
 export async function fetchState(api: ApiClient): Promise<CurrentState> {
@@ -18,7 +18,8 @@ export async function fetchState(api: ApiClient): Promise<CurrentState> {
   } while (cursor !== null);
   const { channels } = await api.request<{ channels: CurrentChannel[] }>('GET', '/channels');
   const { maintenance } = await api.request<{ maintenance: CurrentWindow[] }>('GET', '/maintenance');
-  return { checks, channels, maintenance };
+  const { sources } = await api.request<{ sources: CurrentSource[] }>('GET', '/sources');
+  return { checks, channels, maintenance, sources };
 }
 
 /** An op the server refused, with the server's error (a CliError carrying its message). */
@@ -60,6 +61,11 @@ export async function applyOps(api: ApiClient, ops: Op[], current: CurrentState)
       channelIds.set(op.key, saved.id);
     } else if (op.type === 'check') {
       const body = op.channels ? { ...op.body, channels: ids(op.channels, channelIds) } : op.body;
+      if (op.discovered) {
+        // a source owns the rest of the check: only the team's fields go, by id
+        await api.request('PATCH', `/checks/${op.discovered.id}`, body);
+        return;
+      }
       const saved = await api.request<{ id: string }>(
         'PUT',
         `/checks/by-slug/${encodeURIComponent(op.key)}`,
@@ -74,23 +80,39 @@ export async function applyOps(api: ApiClient, ops: Op[], current: CurrentState)
   }
 }
 
-/** The state as a config file: every managed field written out, secrets as the API masks them. */
+/**
+ * The state as a config file: every managed field written out, secrets as the API masks them.
+ * A check a source discovered is written with the source's name and only the team's fields.
+ */
 export function stateToFile(state: CurrentState): ConfigFile {
   const channelNames = new Map(state.channels.map((ch) => [ch.id, ch.name]));
   const checkSlugs = new Map(state.checks.map((ch) => [ch.id, ch.slug]));
+  const sourceNames = new Map((state.sources ?? []).map((s) => [s.id, s.name]));
   return {
-    checks: state.checks.map((c) => ({
-      slug: c.slug,
-      name: c.name,
-      description: c.description,
-      tags: c.tags,
-      schedule: c.schedule as FileCheck['schedule'],
-      max_runtime: c.max_runtime,
-      failure_threshold: c.failure_threshold,
-      severity: c.severity as FileCheck['severity'],
-      channels: c.channels.map((id) => channelNames.get(id) ?? id),
-      realert_every: c.realert_every,
-    })),
+    checks: state.checks
+      .filter((c) => !c.archived_at)
+      .map((c) => {
+        const team = {
+          description: c.description,
+          success_criteria: c.success_criteria ?? '',
+          tags: c.tags,
+          max_runtime: c.max_runtime,
+          failure_threshold: c.failure_threshold,
+          severity: c.severity as FileCheck['severity'],
+          channels: c.channels.map((id) => channelNames.get(id) ?? id),
+          realert_every: c.realert_every,
+        };
+        if (c.source) return { slug: c.slug, source: sourceNames.get(c.source.id) ?? c.source.id, ...team };
+        const probe =
+          c.kind === 'http' && c.probe ? { kind: 'http' as const, probe: c.probe as FileCheck['probe'] } : {};
+        return {
+          slug: c.slug,
+          name: c.name,
+          schedule: c.schedule as FileCheck['schedule'],
+          ...probe,
+          ...team,
+        };
+      }),
     channels: state.channels.map((ch) => ({
       name: ch.name,
       kind: ch.kind,

@@ -1,6 +1,7 @@
 // The config-as-code file: checks keyed by slug, channels and maintenance windows keyed by
 // name. Checks name their channels, and windows their checks, by those keys, so one file
 // describes a project without ids. A section left out of the file is not managed at all.
+// Checks a source discovered carry `source: <name>` and only the fields the team owns.
 import { z } from '@hono/zod-openapi';
 import { ChannelName, ChannelRule } from '../channels/channel-changes.ts';
 import { CheckUpdateSchema, ScheduleSchema, Slug, Tag } from '../http/api/check-schemas.ts';
@@ -14,12 +15,28 @@ const FileCheck = CheckUpdateSchema.pick({
   failure_threshold: true,
   severity: true,
   realert_every: true,
-}).extend({
-  slug: Slug,
-  schedule: ScheduleSchema,
-  grace: z.number().int().min(0).max(31_536_000).optional(),
-  channels: z.array(ChannelName).max(50).optional(),
-});
+  success_criteria: true,
+  kind: true,
+  probe: true,
+})
+  .extend({
+    slug: Slug,
+    schedule: ScheduleSchema.optional(),
+    grace: z.number().int().min(0).max(31_536_000).optional(),
+    channels: z.array(ChannelName).max(50).optional(),
+    // A source (pg_cron, Supabase) made this check and owns its name and schedule: only the
+    // team's fields (severity, description, success_criteria, tags, channels, ...) apply.
+    source: z.string().min(1).max(60).optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.schedule === undefined && v.source === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['schedule'],
+        message: 'required (only checks marked with the "source" that made them go without one)',
+      });
+    }
+  });
 
 const FileChannel = z.strictObject({
   name: ChannelName,

@@ -9,6 +9,9 @@ import type { CheckState, EventKind, Flip, Input, OpenRuns, Schedule, Status, Tr
 // without bound; at the cap the newest open runs make room (see openRun).
 export const MAX_OPEN_RUNS = 16;
 
+/** Seconds an http check's result may come after its probe's timeout before the check is late. */
+export const PROBE_SLACK_SECONDS = 5;
+
 export interface CheckOptions {
   maxRuntime?: number | null;
   failureThreshold?: number;
@@ -32,7 +35,12 @@ export function newCheckState(schedule: Schedule, options: CheckOptions = {}): C
 
 /** When a check in `up` goes late: the schedule's next time after the last ping. */
 function dueAt(state: CheckState): number | null {
-  return state.lastPingAt === null ? null : nextDue(state.schedule, state.lastPingAt);
+  const due = state.lastPingAt === null ? null : nextDue(state.schedule, state.lastPingAt);
+  if (due === null || !state.probe) return due;
+  // A probe starts when due and its result lands up to its timeout later (and a little more
+  // for the prober's own scheduling): calling the check late at the period itself would
+  // flip it up -> late -> up whenever one answer is slower than the one before.
+  return due + (state.probe.timeout + PROBE_SLACK_SECONDS) * 1000;
 }
 
 function graceMs(schedule: Schedule): number {
@@ -67,9 +75,12 @@ function runLimit(state: CheckState, started: number): number | null {
   return due === null ? null : due + graceMs(state.schedule);
 }
 
-/** The earliest open run's limit; a down or paused check has no run deadline. */
+/**
+ * The earliest open run's limit. A down or paused check has no run deadline, nor has an unknown
+ * one: its run may well have ended, where vigil cannot see it.
+ */
 function runDeadline(state: CheckState): number | null {
-  if (state.status === 'down' || state.status === 'paused') return null;
+  if (state.status === 'down' || state.status === 'paused' || state.status === 'unknown') return null;
   let earliest: number | null = null;
   for (const started of Object.values(state.openRuns)) {
     const limit = runLimit(state, started);

@@ -43,6 +43,23 @@ export interface CheckState {
   openRuns: OpenRuns;
   /** when the check changes state if nothing arrives; null when nothing is pending */
   nextDeadline: number | null;
+  /** an http check's probe: its results arrive up to its timeout after they are due */
+  probe?: Probe | null;
+}
+
+/** An active check: vigil requests the URL every schedule period and records the result as a ping. */
+export interface Probe {
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  url: string;
+  /** status codes that count as success, e.g. ["200-299", "301"] */
+  expectedStatus: string[];
+  /** the response body must contain (`contains`) or must not contain (`not_contains`) this */
+  keyword: string | null;
+  keywordMode: 'contains' | 'not_contains';
+  /** seconds */
+  timeout: number;
+  headers: Record<string, string>;
+  body: string | null;
 }
 
 export type Input =

@@ -1,6 +1,8 @@
 // Live events for dashboards and API clients: what just happened to which check, numbered so
 // a client that reconnects with Last-Event-ID gets exactly what it missed. In memory, per
 // process: a recent window of events is kept; a client further behind is told to reload.
+// With several nodes, each node's events are forwarded to the others (src/store/cluster.ts),
+// which number them in their own sequence.
 import type { Committed } from '../ingest/commit-transition.ts';
 
 export const EVENT_TYPES = [
@@ -35,16 +37,38 @@ export type Replay = { events: LiveEvent[] } | { gone: true };
 const DEFAULT_CAPACITY = 20_000;
 
 export class EventBus {
-  private readonly boot = Date.now().toString(36);
+  // random too: two nodes booting in the same millisecond must not share ids
+  private readonly boot = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   private seq = 0;
   /** a ring: `buffer[(start + i) % capacity]` for i < size, oldest first */
   private readonly buffer: LiveEvent[] = [];
   private start = 0;
   private readonly listeners = new Set<(e: LiveEvent) => void>();
+  private forward: ((event: Omit<LiveEvent, 'id'>) => void) | null = null;
 
   constructor(private readonly capacity = DEFAULT_CAPACITY) {}
 
+  /** Events published on this node also go to `fn` (the other nodes); received ones do not. */
+  forwardTo(fn: (event: Omit<LiveEvent, 'id'>) => void): void {
+    this.forward = fn;
+  }
+
   publish(event: Omit<LiveEvent, 'id'>): LiveEvent {
+    const e = this.append(event);
+    this.forward?.(event);
+    return e;
+  }
+
+  /**
+   * An event another node published, for this node's clients. It gets an id of this node's
+   * sequence (ids are per node: a client that moves to another node starts over) and is not
+   * forwarded again, so no node sees an event twice.
+   */
+  receive(event: Omit<LiveEvent, 'id'>): LiveEvent {
+    return this.append(event);
+  }
+
+  private append(event: Omit<LiveEvent, 'id'>): LiveEvent {
     const e: LiveEvent = { id: `${this.boot}-${++this.seq}`, ...event };
     if (this.buffer.length < this.capacity) this.buffer.push(e);
     else {

@@ -11,6 +11,7 @@ import { maintenanceRoutes } from './api/maintenance.ts';
 import { notificationRoutes } from './api/notifications.ts';
 import { projectRoutes } from './api/project.ts';
 import { routeRoutes } from './api/routes.ts';
+import { sourceRoutes } from './api/sources.ts';
 import { mountCompatRoutes } from './compat/routes.ts';
 import type { AppDeps } from './deps.ts';
 import { ApiError, toErrorResponse, validationError } from './errors.ts';
@@ -91,6 +92,7 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
   checkinRoutes(api, deps);
   projectRoutes(api, deps);
   incidentRoutes(api, deps);
+  sourceRoutes(api, deps);
   // A known path with a method it does not take: say so, rather than "no route".
   const allowed: Record<string, string> = {
     '/checks': 'GET, POST',
@@ -114,6 +116,10 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
     '/checks/:id/events': 'GET',
     '/incidents': 'GET',
     '/incidents/:id/acknowledge': 'POST',
+    '/sources': 'GET, POST',
+    '/sources/:id': 'GET, PATCH, DELETE',
+    '/sources/:id/sync': 'POST',
+    '/sources/:id/summary': 'GET',
   };
   for (const [path, methods] of Object.entries(allowed)) {
     api.all(path, (c) => {

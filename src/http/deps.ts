@@ -4,6 +4,7 @@ import type { Committed } from '../ingest/commit-transition.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
 import type { HttpClient } from '../notifiers/http.ts';
 import type { SmtpSettings } from '../notifiers/notifier.ts';
+import type { SyncNow } from '../sources/adapter.ts';
 import type { Store } from '../store/store.ts';
 
 /** Everything the HTTP app needs, passed in once (no globals, no env reads). */
@@ -33,4 +34,6 @@ export interface AppDeps {
   bus: EventBus;
   /** aborted when the server shuts down: long-lived responses (event streams) end then */
   shutdown?: AbortSignal;
+  /** syncs a source now (POST /api/v1/sources/:id/sync); absent where sources cannot run */
+  syncSource?: SyncNow;
 }

@@ -5,8 +5,11 @@ import { canonicalTimezone } from '../core/schedule.ts';
 import { slugify } from '../core/slug.ts';
 import { reconfigure, transition } from '../core/status.ts';
 import type { Schedule } from '../core/types.ts';
+import { maskedHeader, restoreProbeHeaders } from '../probes/probe-headers.ts';
+import { DEFAULT_PROBE_PERIOD, httpCheckProblem } from '../probes/probe-rules.ts';
+import { nextProbeFor } from '../probes/slots.ts';
 import { DEFAULT_SILENCE_PERIOD } from '../projects/keys.ts';
-import type { Check, CheckConfig, Tx } from '../store/store.ts';
+import type { Check, CheckConfig, Probe, Tx } from '../store/store.ts';
 import { type Committed, commitTransition } from './commit-transition.ts';
 import { defaultCheckConfig, newCheck } from './new-check.ts';
 
@@ -19,8 +22,18 @@ export type ScheduleInput =
   | { kind: 'cron'; expression: string; timezone: string; grace?: number }
   | { kind: 'none' };
 
-/** A partial CheckConfig; `undefined` leaves a field as it is. */
-export type CheckPatch = Omit<Partial<CheckConfig>, 'schedule'> & { schedule?: ScheduleInput };
+/** push: the job pings vigil; http: vigil probes a URL (the check has a probe). */
+export type CheckKind = 'push' | 'http';
+
+/**
+ * A partial CheckConfig; `undefined` leaves a field as it is. `kind` "push" removes the probe;
+ * a probe given without a kind makes an http check. Masked probe header values (as the API
+ * shows them) keep the stored value.
+ */
+export type CheckPatch = Omit<Partial<CheckConfig>, 'schedule'> & {
+  schedule?: ScheduleInput;
+  kind?: CheckKind;
+};
 
 /**
  * Fills a left-out grace (the check's current grace when editing, the default when
@@ -39,6 +52,77 @@ export class SlugTakenError extends Error {
   }
 }
 
+/** A change the check's rules do not allow; `field` is the API's name for what to fix. */
+export class CheckRuleError extends Error {
+  constructor(
+    readonly field: string,
+    readonly problem: string,
+  ) {
+    super(`${field}: ${problem}`);
+  }
+}
+
+function checkRules(config: CheckConfig): void {
+  const problem = httpCheckProblem(config);
+  if (problem) throw new CheckRuleError(problem.field, problem.message);
+}
+
+/** The probe after a change: unchanged (undefined), none (null), or the one sent, secrets restored. */
+function probeAfter(patch: CheckPatch, current: Check | null): Probe | null | undefined {
+  const { kind, probe } = patch;
+  const needed = 'an http check needs a probe (at least its url)';
+  if (kind === 'push') {
+    if (probe)
+      throw new CheckRuleError('probe', 'only http checks have a probe: leave it out, or set kind to "http"');
+    return null;
+  }
+  if (probe === null) {
+    if (kind === 'http') throw new CheckRuleError('probe', needed);
+    return null;
+  }
+  if (probe === undefined) {
+    if (kind === 'http' && !current?.probe) throw new CheckRuleError('probe', needed);
+    return undefined;
+  }
+  const headers = restoreProbeHeaders(current?.probe ?? null, probe.headers);
+  const masked = maskedHeader(headers);
+  if (masked !== undefined)
+    throw new CheckRuleError(`probe.headers.${masked}`, 'looks masked; send the real value');
+  return { ...probe, headers };
+}
+
+/**
+ * A check a source discovered has its name, slug, schedule and kind from the source, which
+ * would overwrite them at its next sync: refuses a change to them (sending them unchanged is
+ * fine, so an exported check can be applied back). The team's fields stay editable.
+ */
+export async function refuseSourceOwned(tx: Tx, check: Check, patch: CheckPatch): Promise<void> {
+  if (check.origin === null) return;
+  const field = sourceOwnedChange(check, patch);
+  if (field === null) return;
+  const source = await tx.getSource(check.origin.sourceId);
+  const name = source ? `"${source.name}"` : check.origin.sourceId;
+  throw new CheckRuleError(
+    field,
+    `set by the source ${name} that discovered this check, which would overwrite it at its next sync; change it there (severity, description, success_criteria, tags, channels and alerting settings are yours to edit)`,
+  );
+}
+
+/** The first source-owned field the patch changes, or null. */
+function sourceOwnedChange(check: Check, patch: CheckPatch): string | null {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  if (patch.name !== undefined && patch.name !== check.name) return 'name';
+  if (patch.slug !== undefined && patch.slug !== check.slug) return 'slug';
+  if (patch.schedule !== undefined) {
+    const grace = check.schedule.kind === 'none' ? DEFAULT_GRACE : check.schedule.grace;
+    if (!same(withGrace(patch.schedule, grace), check.schedule)) return 'schedule';
+  }
+  if (patch.kind === undefined && patch.probe === undefined) return null;
+  const probe = probeAfter(patch, check);
+  if (probe === undefined || same(probe, check.probe)) return null;
+  return patch.kind === undefined ? 'probe' : 'kind';
+}
+
 export async function createCheck(
   tx: Tx,
   projectId: string,
@@ -47,12 +131,22 @@ export async function createCheck(
 ): Promise<Check> {
   const slug = patch.slug ?? (await freeSlug(tx, projectId, slugify(patch.name ?? '')));
   if (patch.slug !== undefined && (await tx.getCheckBySlug(projectId, slug))) throw new SlugTakenError(slug);
-  const { schedule, ...rest } = definedOnly(patch);
-  const config: CheckConfig = { ...defaultCheckConfig(slug), ...rest, slug };
+  const { schedule, kind: _, probe: __, ...rest } = definedOnly(patch);
+  const config: CheckConfig = {
+    ...defaultCheckConfig(slug),
+    ...rest,
+    slug,
+    probe: probeAfter(patch, null) ?? null,
+  };
   if (schedule) config.schedule = withGrace(schedule, DEFAULT_GRACE);
+  // a probe every day is not what anyone adding an http check without a schedule means
+  else if (config.probe)
+    config.schedule = { kind: 'interval', period: DEFAULT_PROBE_PERIOD, grace: DEFAULT_GRACE };
   if (patch.name === undefined) config.name = slug;
+  checkRules(config);
   const check = newCheck(ids.id, projectId, config, ids.now);
   await tx.insertCheck(check);
+  if (check.probe) await tx.setProbeNextAt(check.id, nextProbeFor(check, ids.now));
   return check;
 }
 
@@ -71,14 +165,17 @@ export async function updateCheck(tx: Tx, check: Check, patch: CheckPatch, now: 
   ) {
     throw new SlugTakenError(patch.slug);
   }
-  const { schedule, ...rest } = definedOnly(patch);
+  const { schedule, kind: _, probe: __, ...rest } = definedOnly(patch);
   const edited: Check = { ...check, ...rest };
+  const probe = probeAfter(patch, check);
+  if (probe !== undefined) edited.probe = probe;
   if (schedule) {
     edited.schedule = withGrace(
       schedule,
       check.schedule.kind === 'none' ? DEFAULT_GRACE : check.schedule.grace,
     );
   }
+  checkRules(edited);
   const t = reconfigure(edited, now);
   const next: Check = {
     ...edited,
@@ -90,12 +187,20 @@ export async function updateCheck(tx: Tx, check: Check, patch: CheckPatch, now: 
     updatedAt: now,
   };
   if (!(await tx.updateCheck(next, check.rev))) throw new Error(`check ${check.id} changed concurrently`);
+  if (probeSlotsMoved(check, next)) await tx.setProbeNextAt(next.id, nextProbeFor(next, now));
   if (t.flip) {
     // late -> up: no news, so no alert
     const { cause: _, ...flip } = t.flip;
     await tx.insertFlip({ checkId: check.id, ...flip });
   }
   return next;
+}
+
+/** Whether an edit starts or stops probing, or moves the probe grid (a new period). */
+function probeSlotsMoved(before: Check, after: Check): boolean {
+  if ((before.probe === null) !== (after.probe === null)) return true;
+  const period = (c: Check) => (c.schedule.kind === 'interval' ? c.schedule.period : null);
+  return after.probe !== null && period(before) !== period(after);
 }
 
 /**

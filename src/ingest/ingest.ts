@@ -130,7 +130,12 @@ export class Ingestor {
     }
   }
 
-  private async apply(tx: Tx, req: PingRequest, committed: Committed[]): Promise<PingOutcome> {
+  /**
+   * One ping, inside the caller's transaction, exactly as a submitted one is applied; what it
+   * changed is pushed onto `committed` for the caller to announce once the transaction commits.
+   * Sources use it so their runs and their cursor commit together.
+   */
+  async apply(tx: Tx, req: PingRequest, committed: Committed[]): Promise<PingOutcome> {
     let created = false;
     let check: Check | null;
     if ('checkId' in req.target) {

@@ -16,6 +16,8 @@ export function defaultCheckConfig(slug: string): CheckConfig {
     methods: 'any',
     channels: [],
     realertEvery: null,
+    successCriteria: '',
+    probe: null,
   };
 }
 
@@ -30,6 +32,8 @@ export function newCheck(id: string, projectId: string, config: CheckConfig, now
     remindAt: null,
     remindersSent: 0,
     rev: 0,
+    origin: null,
+    archivedAt: null,
     createdAt: now,
     updatedAt: now,
   };

@@ -26,6 +26,8 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
   /** redirects followed, each hop re-checked (default 3) */
   maxRedirects?: number;
+  /** false: a redirect is the answer, not followed (an HTTP probe judges its status itself) */
+  followRedirects?: boolean;
   /** let URLs reach loopback/private/link-local addresses (default false) */
   allowPrivateAddresses?: boolean;
   /** hosts exempt from the private-address check: `host` (any port) or `host:port`, e.g. an
@@ -40,6 +42,8 @@ export interface HttpRequestInit {
   headers?: Record<string, string>;
   /** strings and bytes only: a body must be re-sendable on a 307/308 redirect */
   body?: string | Uint8Array;
+  /** ends the request early (shutdown); reported like the timeout */
+  signal?: AbortSignal;
 }
 
 export interface HttpResponse {
@@ -76,6 +80,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxResponseBytes = options.maxResponseBytes ?? 64 * 1024;
   const maxRedirects = options.maxRedirects ?? 3;
+  const followRedirects = options.followRedirects ?? true;
   const allowPrivate = options.allowPrivateAddresses ?? false;
   const allowHosts = new Set((options.allowHosts ?? []).map((host) => host.toLowerCase()));
   const userAgent = options.userAgent ?? 'vigil';
@@ -99,7 +104,8 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
 
   async function request(rawUrl: string, init: HttpRequestInit = {}): Promise<HttpResponse> {
     // one deadline for everything, so redirects or a trickling body cannot stretch it
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = init.signal ? AbortSignal.any([timeout, init.signal]) : timeout;
     let url = parseUrl(rawUrl);
     let method = (init.method ?? 'GET').toUpperCase();
     let body = init.body;
@@ -111,7 +117,7 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
         // redirect: 'manual' so every hop goes through guard() before we connect to it
         const res = await fetch(url, { method, headers, body: body ?? null, signal, redirect: 'manual' });
         const location = res.headers.get('location');
-        if (!REDIRECT_STATUSES.has(res.status) || location === null) {
+        if (!followRedirects || !REDIRECT_STATUSES.has(res.status) || location === null) {
           return { status: res.status, headers: res.headers, ...(await readCapped(res, maxResponseBytes)) };
         }
         void res.body?.cancel().catch(() => {});

@@ -24,9 +24,9 @@ export const MAX_TEMPLATE_BYTES = 16 * 1024;
 const MEDIA_TYPE =
   /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(?:\s*;\s*[A-Za-z0-9!#$&^_.+-]+=(?:[A-Za-z0-9!#$&^_.+-]+|"[\x20\x21\x23-\x7e]*"))*$/;
 // RFC 9110 token characters
-const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+export const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // what fetch accepts in a header value: tab, visible ASCII and Latin-1; no line breaks
-const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+export const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 /** Headers vigil sets itself or that belong to the connection, not to the operator. */
 const RESERVED_HEADERS = new Set([
   'host',

@@ -86,10 +86,17 @@ export async function bootstrap(
   store: Store,
   now: number,
 ): Promise<{ project: Project; key: string } | null> {
-  return store.transaction(async (tx) => {
-    if ((await tx.listProjects()).length > 0) return null;
-    const project = await createProject(tx, 'default', now);
-    const { key } = await createApiKey(tx, project.id, { name: 'bootstrap key', now });
-    return { project, key };
-  });
+  try {
+    return await store.transaction(async (tx) => {
+      if ((await tx.listProjects()).length > 0) return null;
+      const project = await createProject(tx, 'default', now);
+      const { key } = await createApiKey(tx, project.id, { name: 'bootstrap key', now });
+      return { project, key };
+    });
+  } catch (err) {
+    // Nodes starting together on an empty PostgreSQL database: one bootstraps, the others
+    // find its project (its unique name refused theirs) and go on without printing a key.
+    if ((await store.listProjects()).length > 0) return null;
+    throw err;
+  }
 }

@@ -109,32 +109,59 @@ export async function remind(tx: Tx, check: Check, now: number, ctx: TimerContex
   return result;
 }
 
-/** Runs every due release and reminder (up to `limit` of each) in one transaction. */
+/** Who claims the timers it runs, and until when (see Store.claimDueReleases). */
+export interface TimerClaim {
+  owner: string;
+  until: number;
+}
+
+type TimerStore = { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> } & Pick<
+  Tx,
+  'claimDueReleases' | 'claimDueReminders' | 'releaseFlipClaims' | 'releaseCheckClaims'
+>;
+
+/**
+ * Claims every due release and reminder (up to `limit` of each) and runs them in one
+ * transaction. The claims keep other nodes from doing the same work meanwhile; the writes
+ * still guard themselves (rev compares, one outbox row per flip, channel and seq).
+ */
 export async function runAlertTimers(
-  store: { transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> } & Pick<
-    Tx,
-    'dueReleases' | 'dueReminders'
-  >,
+  store: TimerStore,
   now: number,
   limit: number,
   ctx: TimerContext,
+  claim: TimerClaim,
 ): Promise<TimerResult> {
-  const [flips, checks] = await Promise.all([store.dueReleases(now, limit), store.dueReminders(now, limit)]);
+  const [flips, checks] = await Promise.all([
+    store.claimDueReleases(now, claim.until, limit, claim.owner),
+    store.claimDueReminders(now, claim.until, limit, claim.owner),
+  ]);
   const total: TimerResult = { handled: 0, queued: 0, changed: [] };
   if (flips.length === 0 && checks.length === 0) return total;
-  await store.transaction(async (tx) => {
-    for (const seen of flips) {
-      // re-read inside the transaction: another pass may have moved it since the select
-      const flip = await tx.getFlip(seen.id);
-      if (flip === null || flip.releaseAt === null || flip.releaseAt > now) continue;
-      add(total, await releaseFlip(tx, flip, now, ctx));
-    }
-    for (const seen of checks) {
-      const check = await tx.getCheck(seen.id);
-      if (check === null || check.remindAt === null || check.remindAt > now) continue;
-      add(total, await remind(tx, check, now, ctx));
-    }
-  });
+  const flipIds = flips.map((f) => f.id);
+  const checkIds = checks.map((c) => c.id);
+  await store
+    .transaction(async (tx) => {
+      for (const seen of flips) {
+        // re-read inside the transaction: another pass may have moved it since the claim
+        const flip = await tx.getFlip(seen.id);
+        if (flip === null || flip.releaseAt === null || flip.releaseAt > now) continue;
+        add(total, await releaseFlip(tx, flip, now, ctx));
+      }
+      for (const seen of checks) {
+        const check = await tx.getCheck(seen.id);
+        if (check === null || check.remindAt === null || check.remindAt > now) continue;
+        add(total, await remind(tx, check, now, ctx));
+      }
+      await tx.releaseFlipClaims(claim.owner, flipIds);
+      await tx.releaseCheckClaims(claim.owner, checkIds);
+    })
+    .catch(async (err: unknown) => {
+      // free them now, so the retry a second later need not wait for the claims to end
+      await store.releaseFlipClaims(claim.owner, flipIds).catch(() => {});
+      await store.releaseCheckClaims(claim.owner, checkIds).catch(() => {});
+      throw err;
+    });
   return total;
 }
 

@@ -1,11 +1,12 @@
-// The deadline sweep: checks whose next_deadline has passed are run through the state
-// machine, and their new state, flip and notifications are committed together.
+// The deadline sweep: checks whose next_deadline has passed are claimed (so nodes on one
+// database share them instead of all working on each), run through the state machine, and
+// their new state, flip and notifications are committed together.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { transition } from '../core/status.ts';
 import type { Transition } from '../core/types.ts';
 import { type Committed, ConflictError, commitTransition } from '../ingest/commit-transition.ts';
-import type { Check, Store } from '../store/store.ts';
+import type { Check, Store, Tx } from '../store/store.ts';
 import { runAlertTimers } from './alert-timers.ts';
 import { Alarm, type Clock } from './clock.ts';
 
@@ -22,6 +23,13 @@ export interface DeadlineSchedulerOptions {
   clock: Clock;
   baseUrl: string;
   logger: Logger;
+  /** this node's name in sweep claims (default: a random one) */
+  nodeId?: string;
+  /**
+   * How long a claimed batch stays this node's (default 10 s). Longer than a batch takes;
+   * if this node dies holding it, other nodes take the checks over when it ends.
+   */
+  claimMs?: number;
   batchSize?: number;
   /** the longest the loop sleeps, even with nothing due (covers deadlines written by others) */
   maxSleepMs?: number;
@@ -30,6 +38,12 @@ export interface DeadlineSchedulerOptions {
   onCommitted?: (c: Committed) => void;
   /** notifications were queued by a release or a reminder */
   onQueued?: (count: number) => void;
+  /**
+   * Asked before a passed deadline is acted on; a later time returned becomes the check's
+   * deadline instead, with no transition. Sources use it: a job's runs are seen only at its
+   * source's next sync, so the deadline waits for that sync.
+   */
+  deferDeadline?: (tx: Tx, check: Check, now: number) => Promise<number | null>;
 }
 
 const ALIVE_KEY = 'scheduler.alive_at';
@@ -46,6 +60,7 @@ export class DeadlineScheduler extends EventEmitter<{
   private lastAliveWrite = 0;
   lastSweep: SweepEvent | null = null;
   private readonly lags: { at: number; lagMs: number }[] = [];
+  readonly nodeId: string;
 
   constructor(
     private readonly store: Store,
@@ -53,6 +68,7 @@ export class DeadlineScheduler extends EventEmitter<{
   ) {
     super();
     this.alarm = new Alarm(options.clock);
+    this.nodeId = options.nodeId ?? `scheduler-${crypto.randomUUID()}`;
   }
 
   /** Gives starved deadlines a fresh grace, then sweeps until stopped. */
@@ -112,58 +128,105 @@ export class DeadlineScheduler extends EventEmitter<{
 
   /** Held alerts whose window ended and reminders that are due; returns how many were handled. */
   async runTimers(now: number, batchSize = this.options.batchSize ?? 500): Promise<number> {
-    const result = await runAlertTimers(this.store, now, batchSize, { baseUrl: this.options.baseUrl });
+    const result = await runAlertTimers(
+      this.store,
+      now,
+      batchSize,
+      { baseUrl: this.options.baseUrl },
+      { owner: this.nodeId, until: now + this.claimMs },
+    );
     for (const check of result.changed) this.options.onCommitted?.({ check, flipId: null, queued: 0 });
     if (result.queued > 0) this.options.onQueued?.(result.queued);
     return result.handled;
   }
 
-  /** One pass over what is due at `now`; returns how many checks were due. */
+  private get claimMs(): number {
+    return this.options.claimMs ?? 10_000;
+  }
+
+  /** One pass over what is due at `now`; returns how many checks this node claimed. */
   async sweep(now: number, batchSize = this.options.batchSize ?? 500): Promise<number> {
-    const due = await this.store.dueChecks(now, batchSize);
+    const owner = this.nodeId;
+    const due = await this.store.claimDueChecks(now, now + this.claimMs, batchSize, owner);
     if (due.length === 0) {
       this.emitSweep({ at: now, due: 0, flipped: 0, queued: 0, maxLagMs: 0 });
       return 0;
     }
-    const committed: Committed[] = [];
-    let maxLagMs = 0;
-    await this.store.transaction(async (tx) => {
-      for (const seen of due) {
-        // Re-read inside the transaction: a ping may have moved it since the select.
-        const check = await tx.getCheck(seen.id);
-        if (!check || check.nextDeadline === null || check.nextDeadline > now) continue;
-        maxLagMs = Math.max(maxLagMs, now - check.nextDeadline);
-        let t: Transition;
-        try {
-          t = transition(check, { type: 'deadline' }, now);
-        } catch (err) {
-          // One check the state machine cannot handle (a schedule that no longer parses) must
-          // not hold back every other due check: leave it as it is and look again in 60 s.
-          this.options.logger.error({ err, check: check.id }, 'deadline check failed; retrying in 60 s');
-          t = {
-            state: { ...check, nextDeadline: now + 60_000 },
-            flip: null,
-            durationMs: null,
-            ignored: false,
-          };
-        }
-        if (!t.flip && t.state.nextDeadline !== null && t.state.nextDeadline <= now) {
-          // The state machine promises progress; if it ever broke that, we would spin here.
-          this.options.logger.error({ check: check.id }, 'deadline did not move; retrying in 60 s');
-          t.state = { ...t.state, nextDeadline: now + 60_000 };
-        }
-        try {
-          committed.push(await commitTransition(tx, check, t, now, { baseUrl: this.options.baseUrl }));
-        } catch (err) {
-          if (!(err instanceof ConflictError)) throw err; // another node acted first: its work stands
-        }
-      }
-    });
+    const ids = due.map((c) => c.id);
+    const { committed, maxLagMs } = await this.store
+      .transaction(async (tx) => {
+        const done = await this.sweepClaimed(tx, due, now);
+        // with the writes: the next node to look finds the checks moved on and free
+        await tx.releaseCheckClaims(owner, ids);
+        return done;
+      })
+      .catch(async (err: unknown) => {
+        // Free them now rather than when the claim ends, so the retry need not wait for it.
+        await this.store.releaseCheckClaims(owner, ids).catch(() => {});
+        throw err;
+      });
     for (const c of committed) this.options.onCommitted?.(c);
     const flipped = committed.filter((c) => c.flipId !== null).length;
     const queued = committed.reduce((n, c) => n + c.queued, 0);
     this.emitSweep({ at: now, due: due.length, flipped, queued, maxLagMs });
     return due.length;
+  }
+
+  /** Runs each claimed check through the state machine and commits what it decides. */
+  private async sweepClaimed(
+    tx: Tx,
+    due: Check[],
+    now: number,
+  ): Promise<{ committed: Committed[]; maxLagMs: number }> {
+    const committed: Committed[] = [];
+    let maxLagMs = 0;
+    for (const seen of due) {
+      // Re-read inside the transaction: a ping may have moved it since the select.
+      const check = await tx.getCheck(seen.id);
+      if (!check || check.nextDeadline === null || check.nextDeadline > now) continue;
+      const deferred = await this.options.deferDeadline?.(tx, check, now);
+      if (deferred != null && deferred > now) {
+        const t: Transition = {
+          state: { ...check, nextDeadline: deferred },
+          flip: null,
+          durationMs: null,
+          ignored: false,
+        };
+        await commitTransition(tx, check, t, now, { baseUrl: this.options.baseUrl }).then(
+          (c) => committed.push(c),
+          (err: unknown) => {
+            if (!(err instanceof ConflictError)) throw err; // a ping moved it meanwhile: that stands
+          },
+        );
+        continue;
+      }
+      maxLagMs = Math.max(maxLagMs, now - check.nextDeadline);
+      let t: Transition;
+      try {
+        t = transition(check, { type: 'deadline' }, now);
+      } catch (err) {
+        // One check the state machine cannot handle (a schedule that no longer parses) must
+        // not hold back every other due check: leave it as it is and look again in 60 s.
+        this.options.logger.error({ err, check: check.id }, 'deadline check failed; retrying in 60 s');
+        t = {
+          state: { ...check, nextDeadline: now + 60_000 },
+          flip: null,
+          durationMs: null,
+          ignored: false,
+        };
+      }
+      if (!t.flip && t.state.nextDeadline !== null && t.state.nextDeadline <= now) {
+        // The state machine promises progress; if it ever broke that, we would spin here.
+        this.options.logger.error({ check: check.id }, 'deadline did not move; retrying in 60 s');
+        t.state = { ...t.state, nextDeadline: now + 60_000 };
+      }
+      try {
+        committed.push(await commitTransition(tx, check, t, now, { baseUrl: this.options.baseUrl }));
+      } catch (err) {
+        if (!(err instanceof ConflictError)) throw err; // another node acted first: its work stands
+      }
+    }
+    return { committed, maxLagMs };
   }
 
   private emitSweep(e: SweepEvent): void {
@@ -202,7 +265,7 @@ export class DeadlineScheduler extends EventEmitter<{
         const page = await this.store.checksWithDeadlineBetween(aliveAt, now, 500, afterId);
         if (page.length === 0) break;
         afterId = page.at(-1)!.id;
-        moved += await this.store.transaction(async (tx) => {
+        const moveAll = async (tx: Tx) => {
           let n = 0;
           for (const c of page) {
             const fresh = now + graceMs(c);
@@ -212,6 +275,12 @@ export class DeadlineScheduler extends EventEmitter<{
             }
           }
           return n;
+        };
+        moved += await this.store.transaction(moveAll).catch(async (err: unknown) => {
+          // With other nodes sweeping the same checks in another order, PostgreSQL may end this
+          // transaction as a deadlock. One statement per check cannot deadlock: do the page so.
+          this.options.logger.warn({ err }, 'recovering starved deadlines one by one');
+          return moveAll(this.store);
         });
       }
     }

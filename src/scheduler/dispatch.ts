@@ -22,6 +22,11 @@ export interface DispatcherOptions {
   http: HttpClient;
   logger: Logger;
   random?: () => number;
+  /**
+   * this node's name on the rows it leases (default: a random one). A dispatcher starting
+   * under the name of one that died frees that one's leases at once.
+   */
+  nodeId?: string;
   /** how long a claimed row stays ours; longer than any single delivery can take */
   leaseMs?: number;
   /** deliveries in flight at once (default 16) */
@@ -66,6 +71,7 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
   private readonly perChannel = new Map<string, number>();
   /** claims run one at a time, so two of them cannot both fill the same free slots */
   private claiming: Promise<unknown> = Promise.resolve();
+  readonly nodeId: string;
 
   constructor(
     private readonly store: Store,
@@ -73,11 +79,14 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
   ) {
     super();
     this.alarm = new Alarm(options.clock);
+    this.nodeId = options.nodeId ?? `dispatcher-${crypto.randomUUID()}`;
   }
 
   async start(): Promise<void> {
-    // Leases held when the process died would otherwise delay those alerts until they expire.
-    await this.store.releaseLeases();
+    // Leases this node held when it died would otherwise delay those alerts until they run
+    // out. Only its own: another node's leased rows may be in flight right now, and are
+    // taken over only once their lease ends.
+    await this.store.releaseLeases(this.nodeId);
     this.running = this.loop();
   }
 
@@ -159,7 +168,7 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
         else room = Math.min(room, perChannel - count);
       }
       const limit = Math.min(free, room);
-      const rows = await this.store.claimNotifications(now, leaseUntil, limit, atCap);
+      const rows = await this.store.claimNotifications(now, leaseUntil, limit, atCap, this.nodeId);
       for (const n of rows) started.push(this.launch(n));
       if (rows.length < limit) return { started, full: false, excluded: atCap.length > 0 };
     }

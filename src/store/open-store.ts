@@ -1,18 +1,22 @@
 import { type Config, ConfigError, redactDatabaseUrl } from '../config.ts';
+import { type Cluster, singleNode } from './cluster.ts';
+import { openPgCluster } from './postgres/pg-notify.ts';
 import { openPostgresStore } from './postgres/pg-store.ts';
 import { openSqliteStore } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
+type DatabaseSettings = Pick<Config, 'databaseUrl' | 'sqlitePath'> & Partial<Pick<Config, 'dbPoolSize'>>;
+
 /** Opens (and migrates) the database the configuration names. */
 export async function openStore(
-  config: Pick<Config, 'databaseUrl' | 'sqlitePath'>,
+  config: DatabaseSettings,
   /** exclusive: this process is the server (a SQLite file allows one; PostgreSQL allows many) */
   options: { exclusive?: boolean } = {},
 ): Promise<Store> {
   if (config.sqlitePath !== null) return openSqliteStore(config.sqlitePath, options);
   if (/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
     try {
-      return await openPostgresStore(config.databaseUrl);
+      return await openPostgresStore(config.databaseUrl, { max: config.dbPoolSize });
     } catch (err) {
       // an unreachable server or a refused login stops startup like a bad setting: the message
       // names the variable to fix, and never echoes the password
@@ -23,4 +27,16 @@ export async function openStore(
     }
   }
   throw new Error(`VIGIL_DATABASE_URL: unsupported database ${redactDatabaseUrl(config.databaseUrl)}`);
+}
+
+/**
+ * How this node hears from the others on the same database: LISTEN/NOTIFY on PostgreSQL; on
+ * SQLite there are no others (one process owns the file).
+ */
+export async function openCluster(
+  config: DatabaseSettings,
+  onError: (err: Error, what: string) => void,
+): Promise<Cluster> {
+  if (config.sqlitePath !== null) return singleNode;
+  return openPgCluster(config.databaseUrl, { onError });
 }

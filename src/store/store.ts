@@ -4,12 +4,13 @@ import type {
   CheckState,
   EventKind,
   PingKind,
+  Probe,
   Schedule,
   Severity,
   Status,
 } from '../core/types.ts';
 
-export type { AlertState };
+export type { AlertState, Probe };
 
 export interface Project {
   id: string;
@@ -51,9 +52,21 @@ export interface CheckConfig {
   channels: string[];
   /** seconds between reminders while the check stays down; null: no reminders */
   realertEvery: number | null;
+  /** what a good run looks like, in the team's words (shown with the check and in its alerts) */
+  successCriteria: string;
+  /** an HTTP probe vigil runs itself (an `http` check); null for checks that are pinged */
+  probe: Probe | null;
+}
+
+/** Where a discovered check came from: its source and the job's key there (pg_cron's jobid). */
+export interface CheckOrigin {
+  sourceId: string;
+  sourceKey: string;
 }
 
 export interface Check extends CheckConfig, CheckState {
+  /** CheckConfig's probe (CheckState has it optional, for the state machine) */
+  probe: Probe | null;
   id: string;
   projectId: string;
   statusChangedAt: number;
@@ -65,6 +78,45 @@ export interface Check extends CheckConfig, CheckState {
   remindersSent: number;
   /** bumped by every write; conditional updates compare it */
   rev: number;
+  /** set for checks a source discovered; the source owns their name and schedule */
+  origin: CheckOrigin | null;
+  /** when its job disappeared from its source; archived checks keep their history but leave lists */
+  archivedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type SourceKind = 'pg_cron' | 'supabase';
+
+/**
+ * Somewhere vigil goes and looks, because the work there cannot ping: a PostgreSQL database's
+ * pg_cron jobs, a Supabase project's edge functions. Each job it finds becomes a check.
+ */
+export interface Source {
+  id: string;
+  projectId: string;
+  /** unique in the project; the first part of its checks' slugs (`<name>/<job>`) */
+  name: string;
+  kind: SourceKind;
+  /** connection settings; holds secrets (a connection string, a token): never returned or logged */
+  config: Record<string, unknown>;
+  /** given to the checks it discovers; the team may change them per check afterwards */
+  severity: Severity;
+  tags: string[];
+  /** seconds between syncs */
+  syncInterval: number;
+  /** seconds of grace given to discovered checks' schedules (a run is seen up to one sync late) */
+  grace: number;
+  /** where reading stopped, kind-specific JSON (pg_cron: the last run id seen, runs still open) */
+  cursor: string | null;
+  /** the next sync is due; a claimed sync moves it forward, so one node syncs at a time */
+  nextSyncAt: number;
+  lastSyncAt: number | null;
+  lastSuccessAt: number | null;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  /** the check standing for the source's own health: one alert when it cannot be read */
+  healthCheckId: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -232,6 +284,10 @@ export interface CheckFilter {
   slug?: string;
   /** name contains this, ignoring case */
   q?: string;
+  /** archived checks are left out unless this is true (then only they are listed) */
+  archived?: boolean;
+  /** only the checks this source discovered (archived or not) */
+  sourceId?: string;
 }
 
 export interface Page {
@@ -319,12 +375,24 @@ export interface Tx {
    */
   updateCheckState(c: Check, expectedRev: number): Promise<boolean>;
   deleteCheck(id: string): Promise<boolean>;
-  /** checks whose deadline passed, earliest first */
+  /** checks whose deadline passed, earliest first (a plain read; the sweep claims them) */
   dueChecks(now: number, limit: number): Promise<Check[]>;
+  /** the next deadline anyone can claim: a claimed check's counts from when its claim ends */
   earliestDeadline(): Promise<number | null>;
-  /** down checks whose reminder is due, earliest first */
+  /** down checks whose reminder is due, earliest first (a plain read) */
   dueReminders(now: number, limit: number): Promise<Check[]>;
+  /** the next reminder anyone can claim, counted as earliestDeadline counts */
   earliestReminder(): Promise<number | null>;
+  /**
+   * Claims up to `limit` checks whose deadline passed and that nobody holds (or whose claim
+   * ended), earliest deadline first, for `owner` until `claimUntil`. Concurrent callers get
+   * disjoint checks. The claim only keeps other nodes away; writes still compare the rev.
+   */
+  claimDueChecks(now: number, claimUntil: number, limit: number, owner: string): Promise<Check[]>;
+  /** Claims down checks whose reminder is due, as claimDueChecks does. */
+  claimDueReminders(now: number, claimUntil: number, limit: number, owner: string): Promise<Check[]>;
+  /** Ends `owner`'s claims on these checks (the work is done, or given up). */
+  releaseCheckClaims(owner: string, checkIds: string[]): Promise<void>;
   /** checks with a deadline in (from, to]: the ones vigil's own outage may have starved */
   checksWithDeadlineBetween(from: number, to: number, limit: number, afterId: string): Promise<Check[]>;
 
@@ -346,7 +414,12 @@ export interface Tx {
   setFlipAlert(id: number, alert: AlertState, note: string | null, releaseAt: number | null): Promise<void>;
   /** held and grace flips whose release time has come, earliest first */
   dueReleases(now: number, limit: number): Promise<FlipRow[]>;
+  /** the next release anyone can claim, counted as earliestDeadline counts */
   earliestRelease(): Promise<number | null>;
+  /** Claims held and grace flips whose release time has come, as claimDueChecks does. */
+  claimDueReleases(now: number, claimUntil: number, limit: number, owner: string): Promise<FlipRow[]>;
+  /** Ends `owner`'s claims on these flips. */
+  releaseFlipClaims(owner: string, flipIds: number[]): Promise<void>;
   /** brings the release of the project's held alerts forward to `at`, to look at them again
    * after its maintenance windows changed; returns how many */
   reviewHeld(projectId: string, at: number): Promise<number>;
@@ -367,13 +440,15 @@ export interface Tx {
   insertNotifications(rows: NewNotification[]): Promise<void>;
   /**
    * Leases up to `limit` due rows until `leaseUntil`, earliest due first, skipping the rows of
-   * `excludeChannels` (channels already at their share of deliveries in flight).
+   * `excludeChannels` (channels already at their share of deliveries in flight). The lease
+   * records `owner` (a node id), so that node can free it early after a restart.
    */
   claimNotifications(
     now: number,
     leaseUntil: number,
     limit: number,
     excludeChannels?: string[],
+    owner?: string | null,
   ): Promise<Notification[]>;
   earliestNotificationDue(): Promise<number | null>;
   recordAttempt(a: Attempt): Promise<void>;
@@ -385,9 +460,36 @@ export interface Tx {
     error: string | null,
   ): Promise<void>;
   retryNotification(id: number, nextAttemptAt: number, error: string): Promise<void>;
-  /** drops every lease (a single node restarting owns all of them) */
-  releaseLeases(): Promise<number>;
+  /**
+   * Frees every delivery lease and sweep claim `owner` holds: a node starting again under the
+   * same id takes back its work at once instead of when the leases end. Returns the leases freed.
+   */
+  releaseLeases(owner: string): Promise<number>;
   listNotifications(checkId: string, limit: number): Promise<Notification[]>;
+
+  insertSource(s: Source): Promise<void>;
+  getSource(id: string): Promise<Source | null>;
+  getSourceByName(projectId: string, name: string): Promise<Source | null>;
+  /** a project's sources by name; every source when no project is given */
+  listSources(projectId?: string): Promise<Source[]>;
+  updateSource(s: Source): Promise<void>;
+  deleteSource(id: string): Promise<boolean>;
+  /**
+   * Moves the next sync of up to `limit` due sources to `leaseUntil` and returns them: a node
+   * that claims a source syncs it, and if it dies the source is due again at `leaseUntil`.
+   */
+  claimDueSources(now: number, leaseUntil: number, limit: number): Promise<Source[]>;
+  /** every check a source discovered, archived ones included */
+  listSourceChecks(sourceId: string): Promise<Check[]>;
+
+  /**
+   * Moves the next probe of up to `limit` due http checks to `leaseUntil` and returns them, as
+   * claimDueSources does for syncs.
+   */
+  claimDueProbes(now: number, leaseUntil: number, limit: number): Promise<Check[]>;
+  /** when the check's next probe is due; null stops probing it */
+  setProbeNextAt(checkId: string, at: number | null): Promise<void>;
+  earliestProbeDue(): Promise<number | null>;
 
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;

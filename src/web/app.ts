@@ -13,6 +13,7 @@ import { keyPages } from './pages/keys.tsx';
 import { maintenancePages } from './pages/maintenance.tsx';
 import { projectPages } from './pages/projects.tsx';
 import { signInRoutes } from './pages/sign-in.tsx';
+import { sourcePages } from './pages/sources.tsx';
 import { statusPageRoutes } from './pages/status-pages.tsx';
 import { badgeRoutes } from './public/badges.ts';
 import { publicStatusRoutes } from './public/status.tsx';
@@ -46,6 +47,7 @@ export function webApp(deps: AppDeps): Hono<WebEnv> {
 
   // signed-in pages
   checkPages(app, deps);
+  sourcePages(app, deps);
   incidentPages(app, deps);
   channelPages(app, deps);
   maintenancePages(app, deps);

@@ -12,12 +12,21 @@ export interface PageProps {
   /** the SSE URL that keeps this page live (`/api/v1/events`, a check's stream) */
   events?: string;
   /** which navigation entry is current */
-  section?: 'checks' | 'incidents' | 'channels' | 'maintenance' | 'status-pages' | 'keys' | 'projects';
+  section?:
+    | 'checks'
+    | 'sources'
+    | 'incidents'
+    | 'channels'
+    | 'maintenance'
+    | 'status-pages'
+    | 'keys'
+    | 'projects';
   children?: Child;
 }
 
 const NAV: [NonNullable<PageProps['section']>, string, string][] = [
   ['checks', '/checks', 'Checks'],
+  ['sources', '/sources', 'Sources'],
   ['incidents', '/incidents', 'Incidents'],
   ['channels', '/channels', 'Channels'],
   ['maintenance', '/maintenance', 'Maintenance'],

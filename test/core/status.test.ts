@@ -260,3 +260,16 @@ describe('newCheckState', () => {
     });
   });
 });
+
+describe('transition: unknown checks', () => {
+  it('keeps no run deadline while unknown, and brings it back on sight', () => {
+    const running = check({ status: 'up', lastPingAt: T0, openRuns: { r1: T0 }, maxRuntime: 600 });
+    const blind = transition(running, { type: 'blind' }, T0 + MINUTE);
+    expect(blind.state).toMatchObject({ status: 'unknown', openRuns: { r1: T0 }, nextDeadline: null });
+    // the run's limit passed while the source could not be read: it fires once it can again
+    const sight = transition(blind.state, { type: 'sight' }, T0 + HOUR);
+    expect(sight.state).toMatchObject({ status: 'up', nextDeadline: T0 + HOUR });
+    const late = transition(sight.state, deadline, T0 + HOUR);
+    expect(late.flip).toMatchObject({ from: 'up', to: 'down', cause: 'too_long' });
+  });
+});

@@ -64,12 +64,13 @@ async function row(checkId: string): Promise<Notification> {
 }
 
 /** A second dispatcher on the harness's store, as after a restart. */
-function dispatcher(): Dispatcher {
+function dispatcher(nodeId?: string): Dispatcher {
   const d = new Dispatcher(h.store, {
     clock: h.clock,
     http: createHttpClient({ allowPrivateAddresses: true, timeoutMs: 2000 }),
     logger: silent,
     random: () => 0.5,
+    ...(nodeId ? { nodeId } : {}),
   });
   stopAfter.push(d);
   return d;
@@ -281,12 +282,12 @@ describe('permanent failures', () => {
 });
 
 describe('crashes and shutdown', () => {
-  it('delivers a row claimed by a dispatcher that died, exactly once, after a restart', async () => {
+  it('delivers a row claimed by a dispatcher that died, exactly once, after a restart under its node id', async () => {
     const { checkId } = await downAlert();
     // the dead process claimed it with a lease and never finished
-    expect(await h.store.claimNotifications(DOWN_AT, DOWN_AT + MINUTE, 10)).toHaveLength(1);
+    expect(await h.store.claimNotifications(DOWN_AT, DOWN_AT + MINUTE, 10, [], 'node-a')).toHaveLength(1);
 
-    const restarted = dispatcher();
+    const restarted = dispatcher('node-a');
     const delivered = nextEvent<DeliveryEvent>(restarted, 'delivery');
     await restarted.start();
     expect((await delivered).status).toBe('delivered');
@@ -294,6 +295,21 @@ describe('crashes and shutdown', () => {
 
     expect(await row(checkId)).toMatchObject({ status: 'delivered', leaseUntil: null });
     expect(await dispatcher().runOnce(DOWN_AT + HOUR)).toBe(0);
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it("leaves another node's leased row alone until its lease ends, then delivers it once", async () => {
+    const { checkId } = await downAlert();
+    // node-a is alive and delivering it right now, as far as anyone can tell
+    expect(await h.store.claimNotifications(DOWN_AT, DOWN_AT + MINUTE, 10, [], 'node-a')).toHaveLength(1);
+
+    const other = dispatcher('node-b');
+    await other.start();
+    expect(await other.runOnce(DOWN_AT + MINUTE - 1)).toBe(0);
+    expect(receiver.requests).toEqual([]);
+    // node-a never finished: once its lease has ended the row is anyone's
+    expect(await other.runOnce(DOWN_AT + MINUTE)).toBe(1);
+    expect(await row(checkId)).toMatchObject({ status: 'delivered', leaseUntil: null });
     expect(receiver.requests).toHaveLength(1);
   });
 

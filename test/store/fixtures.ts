@@ -143,11 +143,27 @@ function redacted(url: string): string {
   return u.toString();
 }
 
+/** Whether the PostgreSQL specs run (false only when the server is down and not required). */
+export const postgresAvailable = await postgresReachable();
+
 /** Every engine the Store contract runs on: SQLite always, PostgreSQL when a server answers. */
 export const storeFactories: StoreFactory[] = [
   sqliteFactory,
-  ...((await postgresReachable()) ? [postgresFactory] : []),
+  ...(postgresAvailable ? [postgresFactory] : []),
 ];
+
+/**
+ * A fresh, migrated PostgreSQL database by URL, for specs that need more than one Store on it
+ * (several nodes, LISTEN connections, child processes). Only when postgresAvailable.
+ */
+export async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `vigil_test_${randomBytes(6).toString('hex')}`;
+  await onServer(`CREATE DATABASE ${name} TEMPLATE ${await migratedTemplate()}`);
+  return {
+    url: databaseUrl(name),
+    drop: () => onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`),
+  };
+}
 
 export function makeProject(overrides: Partial<Project> = {}): Project {
   const id = randomUUID();

@@ -528,12 +528,17 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
       expect(again[0]!.attempts).toBe(2);
     });
 
-    it('frees leased rows for the next claim with releaseLeases', async () => {
-      await queued(2);
-      expect(await store.claimNotifications(T0, T0 + MINUTE, 10)).toHaveLength(2);
+    it("frees its owner's leased rows for the next claim with releaseLeases, and no one else's", async () => {
+      await queued(3);
+      expect(await store.claimNotifications(T0, T0 + MINUTE, 2, [], 'node-a')).toHaveLength(2);
+      expect(await store.claimNotifications(T0, T0 + MINUTE, 10, [], 'node-b')).toHaveLength(1);
       expect(await store.claimNotifications(T0, T0 + MINUTE, 10)).toEqual([]);
-      expect(await store.releaseLeases()).toBe(2);
-      expect(await store.claimNotifications(T0, T0 + MINUTE, 10)).toHaveLength(2);
+      expect(await store.releaseLeases('node-a')).toBe(2);
+      const again = await store.claimNotifications(T0, T0 + MINUTE, 10, [], 'node-c');
+      expect(again).toHaveLength(2);
+      // node-b's row stays leased until its lease ends
+      expect(await store.releaseLeases('node-a')).toBe(0);
+      expect(await store.claimNotifications(T0 + MINUTE, T0 + 2 * MINUTE, 10)).toHaveLength(3);
     });
 
     it('knows when the next row falls due, counting a lease as the time it ends', async () => {

@@ -133,3 +133,39 @@ describe('pause, resume and delete', () => {
     expect(await h.store.getCheck(id)).toBeNull();
   });
 });
+
+describe('GET /checks/:id of an http check', () => {
+  it('shows the probe with secret headers masked, and the success criteria', async () => {
+    const id = await createCheck(h, {
+      name: 'shop',
+      kind: 'http',
+      success_criteria: 'answers within 5 s',
+      probe: {
+        method: 'POST',
+        url: 'https://shop.example.com/health',
+        expected_status: ['200', '204'],
+        keyword: 'ok',
+        timeout: 5,
+        headers: { 'X-Api-Key': 'abcdefghijklmnop' },
+        body: '{}',
+      },
+    });
+    const page = await html(browser.get(`/checks/${id}`));
+    expect(page).toContain('<code>POST https://shop.example.com/health</code>');
+    expect(page).toContain('status 200, 204, body contains “ok”, within 5 s');
+    expect(page).toContain('<code>X-Api-Key: ••••mnop</code>');
+    expect(page).not.toContain('abcdefghijklmnop');
+    expect(page).toContain('<strong>Success criteria:</strong> answers within 5 s');
+  });
+
+  it('shows the source that found a discovered check', async () => {
+    const id = await createCheck(h, { name: 'vacuum' });
+    const sourceId = crypto.randomUUID();
+    const row = (await h.store.getCheck(id))!;
+    await h.store.updateCheck({ ...row, origin: { sourceId, sourceKey: '42' }, rev: row.rev + 1 }, row.rev);
+    const page = await html(browser.get(`/checks/${id}`));
+    // the source is gone: its id stands in for its name
+    expect(page).toContain(`Found by the source <a href="/sources">${sourceId}</a>`);
+    expect(page).toContain('name, slug and schedule are managed there');
+  });
+});

@@ -284,3 +284,176 @@ describe('editing a check', () => {
     expect((await h.store.getCheck(id))?.name).toBe('keep me');
   });
 });
+
+describe('http checks in the form', () => {
+  const probeFields = {
+    check_kind: 'http',
+    probe_method: 'GET',
+    probe_url: 'https://example.com/health',
+    probe_expected: '200-299, 301',
+    probe_keyword: 'ok',
+    probe_keyword_mode: 'contains',
+    probe_timeout: '5',
+    probe_headers: 'Authorization: Bearer abcdefghijklmnop\r\nAccept: text/plain',
+    probe_body: '',
+  };
+
+  it('creates an http check with its probe and success criteria', async () => {
+    const fields = {
+      ...formFields(await html(browser.get('/checks/new')), '/checks/new'),
+      name: 'Shop',
+      kind: 'interval',
+      period: '1',
+      period_unit: 'minutes',
+      success_criteria: 'the shop answers within 5 s',
+      ...probeFields,
+    };
+    const res = await browser.post('/checks/new', fields);
+    expect(res.status).toBe(303);
+    const id = /^\/checks\/([0-9a-f-]{36})$/.exec(res.headers.get('location') ?? '')?.[1];
+    expect(await h.store.getCheck(id!)).toMatchObject({
+      schedule: { kind: 'interval', period: 60 },
+      successCriteria: 'the shop answers within 5 s',
+      probe: {
+        method: 'GET',
+        url: 'https://example.com/health',
+        expectedStatus: ['200-299', '301'],
+        keyword: 'ok',
+        keywordMode: 'contains',
+        timeout: 5,
+        headers: { Authorization: 'Bearer abcdefghijklmnop', Accept: 'text/plain' },
+        body: null,
+      },
+    });
+  });
+
+  it('offers push and http, with the probe fields shown only for http', async () => {
+    const page = await html(browser.get('/checks/new'));
+    expect(page).toMatch(/<input type="radio" name="check_kind" value="push" checked=""/);
+    expect(page).toContain('<fieldset class="if-http">');
+    expect(page).toContain('name="probe_url"');
+  });
+
+  it('shows what is wrong with a probe under its fields', async () => {
+    const page = await html(
+      browser.post('/checks/new', {
+        name: 'Shop',
+        kind: 'interval',
+        period: '5',
+        period_unit: 'seconds',
+        ...probeFields,
+        probe_url: 'ftp://example.com/',
+        probe_timeout: 'soon',
+        probe_headers: 'no colon here',
+      }),
+      400,
+    );
+    const under = (field: string) =>
+      new RegExp(`<small id="${field}-error" class="error">([^<]*)</small>`).exec(page)?.[1];
+    expect(under('probe_url')).toBe('URL must be an http:// or https:// URL');
+    expect(under('probe_timeout')).toBe('must be a whole number of seconds');
+    expect(under('probe_headers')).toContain('write each header as &quot;Name: value&quot;');
+    const { checks } = await h.store.listChecks(h.project.id, {}, { limit: 10 });
+    expect(checks).toEqual([]);
+  });
+
+  it('says under the period when it is too short for a probe', async () => {
+    const page = await html(
+      browser.post('/checks/new', {
+        name: 'Shop',
+        kind: 'interval',
+        period: '5',
+        period_unit: 'seconds',
+        ...probeFields,
+      }),
+      400,
+    );
+    expect(page).toContain(
+      '<small id="period-error" class="error">must be at least 10 s for an http check</small>',
+    );
+  });
+
+  it('keeps a secret header that is saved back as the form showed it', async () => {
+    const id = await createCheck(h, {
+      name: 'Shop',
+      kind: 'http',
+      probe: { url: 'https://example.com/health', headers: { Authorization: 'Bearer abcdefghijklmnop' } },
+    });
+    const before = (await h.store.getCheck(id))!;
+    const page = await html(browser.get(`/checks/${id}/edit`));
+    expect(page).toContain('Authorization: ••••mnop');
+    expect(page).not.toContain('abcdefghijklmnop');
+    const fields = formFields(page, `/checks/${id}/edit`);
+    expect((await browser.post(`/checks/${id}/edit`, { ...fields, description: 'the shop' })).status).toBe(
+      303,
+    );
+    const after = (await h.store.getCheck(id))!;
+    expect(after).toEqual({ ...before, description: 'the shop', rev: after.rev, updatedAt: after.updatedAt });
+  });
+});
+
+describe('a discovered check in the form', () => {
+  async function discovered() {
+    const sourceId = crypto.randomUUID();
+    await h.store.insertSource({
+      id: sourceId,
+      projectId: h.project.id,
+      name: 'db1',
+      kind: 'pg_cron',
+      config: { url: 'postgres://monitor:secret@db.example:5432/app' },
+      severity: 'important',
+      tags: [],
+      syncInterval: 60,
+      grace: 120,
+      cursor: null,
+      nextSyncAt: h.clock.now(),
+      lastSyncAt: null,
+      lastSuccessAt: null,
+      lastError: null,
+      lastErrorAt: null,
+      healthCheckId: null,
+      createdAt: h.clock.now(),
+      updatedAt: h.clock.now(),
+    });
+    const id = await createCheck(h, {
+      name: 'db1 vacuum',
+      slug: 'db1/vacuum',
+      schedule: { kind: 'cron', expression: '0 3 * * *' },
+    });
+    const row = (await h.store.getCheck(id))!;
+    await h.store.updateCheck({ ...row, origin: { sourceId, sourceKey: '42' }, rev: row.rev + 1 }, row.rev);
+    return id;
+  }
+
+  it('says the source manages its name, slug and schedule, and shows them read-only', async () => {
+    const id = await discovered();
+    const page = await html(browser.get(`/checks/${id}/edit`));
+    expect(page).toContain('Found by the source <strong>db1</strong>');
+    expect(page).toMatch(/name="name" value="db1 vacuum" maxlength="200" readonly=""/);
+    expect(page).toMatch(/name="slug" value="db1\/vacuum"[^>]*readonly=""/);
+    expect(page).toContain('<fieldset disabled="">');
+  });
+
+  it('saves the team’s fields and keeps what the source owns, whatever is posted', async () => {
+    const id = await discovered();
+    const before = (await h.store.getCheck(id))!;
+    const fields = formFields(await html(browser.get(`/checks/${id}/edit`)), `/checks/${id}/edit`);
+    const res = await browser.post(`/checks/${id}/edit`, {
+      ...fields,
+      name: 'renamed',
+      kind: 'interval',
+      period: '5',
+      severity: 'critical',
+      success_criteria: 'done by 04:00',
+    });
+    expect(res.status).toBe(303);
+    const after = (await h.store.getCheck(id))!;
+    expect(after).toEqual({
+      ...before,
+      severity: 'critical',
+      successCriteria: 'done by 04:00',
+      rev: after.rev,
+      updatedAt: after.updatedAt,
+    });
+  });
+});

@@ -65,6 +65,8 @@ export const applyCommand: Command = async (args, io) => {
     lines.push(
       `  (${result.unmanaged} on the server but not in the file: kept${values.prune ? '' : '; --prune deletes those of listed sections'})`,
     );
+  if (result.fromSources > 0)
+    lines.push(`  (${result.fromSources} checks from sources not in the file: kept; their sources own them)`);
   io.out(`${lines.join('\n')}\n`);
   if (values['dry-run'] || result.ops.length === 0) {
     if (values['dry-run']) io.out('dry run: nothing changed\n');

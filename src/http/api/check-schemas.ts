@@ -4,6 +4,8 @@ import { validateCron } from '../../core/schedule.ts';
 import { SLUG_PATTERN } from '../../core/slug.ts';
 import { EVENT_KINDS, SEVERITIES, STATUSES } from '../../core/types.ts';
 import { DEFAULT_GRACE } from '../../ingest/check-changes.ts';
+import { MIN_PROBE_PERIOD } from '../../probes/probe-rules.ts';
+import { ProbeInputSchema, ProbeSchema } from './probe-schema.ts';
 
 const YEAR = 31_536_000;
 const seconds = (min: number) =>
@@ -77,6 +79,16 @@ const fields = {
       description:
         'remind every this many seconds while the check stays down (never more often than the project’s silence period); null: no reminders',
     }),
+  kind: z.enum(['push', 'http']).openapi({
+    description: `push: the job pings vigil; http: vigil requests probe.url every schedule period (an interval of at least ${MIN_PROBE_PERIOD} s) and records each result as a ping. A probe given without a kind means http; "push" removes the probe.`,
+  }),
+  probe: ProbeInputSchema.openapi({
+    description: 'the request an http check makes (to remove it, set kind to "push")',
+  }),
+  success_criteria: z
+    .string()
+    .max(2000)
+    .openapi({ description: 'what a good run looks like, in the team’s words; shown with the check' }),
 };
 
 export const CheckUpdateSchema = z.strictObject(fields).partial().openapi('CheckUpdate');
@@ -111,6 +123,15 @@ export const CheckSchema = z
     methods: z.enum(['any', 'post']),
     channels: z.array(z.string()),
     realert_every: z.number().nullable(),
+    kind: z.enum(['push', 'http']),
+    probe: z.union([ProbeSchema, z.null()]),
+    success_criteria: z.string(),
+    source: z.object({ id: z.string(), key: z.string() }).nullable().openapi({
+      description: 'the source that discovered the check (and owns its name, slug and schedule)',
+    }),
+    archived_at: z.string().nullable().openapi({
+      description: 'when its job left its source; archived checks are listed only with ?archived=true',
+    }),
     status: z.enum(STATUSES),
     running: z.boolean(),
     failure_count: z.number(),
@@ -135,6 +156,11 @@ export const CheckListQuery = z.object({
   tag: Tag.optional(),
   status: z.enum(STATUSES).optional(),
   slug: z.string().max(100).optional(),
+  archived: z
+    .enum(['true', 'false'])
+    .optional()
+    .openapi({ description: 'true: only archived checks (left out otherwise)' }),
+  source: z.string().max(64).optional().openapi({ description: 'only the checks this source discovered' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.string().max(500).optional().openapi({ description: 'next_cursor from the previous page' }),
 });

@@ -1,8 +1,10 @@
 import type { z } from '@hono/zod-openapi';
 import { describeSchedule } from '../../core/schedule.ts';
 import { pingUrl } from '../../ingest/queue-alerts.ts';
-import type { Check, FlipRow, Ping, Project } from '../../store/store.ts';
+import { maskProbeHeaders } from '../../probes/probe-headers.ts';
+import type { Check, FlipRow, Ping, Probe, Project } from '../../store/store.ts';
 import type { CheckSchema, FlipSchema, PingSchema } from './check-schemas.ts';
+import type { ProbeSchema } from './probe-schema.ts';
 
 export const iso = (t: number) => new Date(t).toISOString();
 export const isoOrNull = (t: number | null) => (t === null ? null : iso(t));
@@ -25,6 +27,11 @@ export function checkView(check: Check, project: Project, baseUrl: string): z.in
     methods: check.methods,
     channels: check.channels,
     realert_every: check.realertEvery,
+    kind: check.probe === null ? 'push' : 'http',
+    probe: check.probe === null ? null : probeView(check.probe),
+    success_criteria: check.successCriteria,
+    source: check.origin === null ? null : { id: check.origin.sourceId, key: check.origin.sourceKey },
+    archived_at: isoOrNull(check.archivedAt),
     status: check.status,
     running: Object.keys(check.openRuns).length > 0,
     failure_count: check.failureCount,
@@ -42,6 +49,20 @@ export function checkView(check: Check, project: Project, baseUrl: string): z.in
     },
     created_at: iso(check.createdAt),
     updated_at: iso(check.updatedAt),
+  };
+}
+
+/** A probe as the API shows it: secret-looking header values masked, as channel secrets are. */
+export function probeView(p: Probe): z.infer<typeof ProbeSchema> {
+  return {
+    method: p.method,
+    url: p.url,
+    expected_status: p.expectedStatus,
+    keyword: p.keyword,
+    keyword_mode: p.keywordMode,
+    timeout: p.timeout,
+    headers: maskProbeHeaders(p.headers),
+    body: p.body,
   };
 }
 

@@ -3,8 +3,10 @@ import { UUID_PATTERN as UUID } from '../../core/ids.ts';
 import { slugify } from '../../core/slug.ts';
 import {
   type CheckPatch,
+  CheckRuleError,
   createCheck,
   pauseOrResume,
+  refuseSourceOwned,
   SlugTakenError,
   updateCheck,
 } from '../../ingest/check-changes.ts';
@@ -28,6 +30,7 @@ import {
 } from './check-schemas.ts';
 import { checkView, flipView, pingView } from './check-view.ts';
 import { ErrorResponses, jsonBody } from './openapi-common.ts';
+import { toProbe } from './probe-schema.ts';
 
 type Env = { Variables: AuthVariables };
 type Body = z.infer<typeof CheckUpdateSchema>;
@@ -54,6 +57,9 @@ export function toPatch(b: Body): CheckPatch {
     methods: b.methods,
     channels: b.channels,
     realertEvery: b.realert_every,
+    successCriteria: b.success_criteria,
+    kind: b.kind,
+    probe: b.probe === undefined ? undefined : toProbe(b.probe),
   };
 }
 
@@ -86,9 +92,13 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
 
   const owned = ownedCheck;
 
+  /** A change refused by the check's rules, as the API's errors. */
   function slugTaken<T>(p: Promise<T>): Promise<T> {
     return p.catch((err) => {
       if (err instanceof SlugTakenError) throw new ApiError(409, 'conflict', err.message);
+      if (err instanceof CheckRuleError) {
+        throw new ApiError(400, 'invalid_request', err.message, [{ field: err.field, message: err.problem }]);
+      }
       throw err;
     });
   }
@@ -109,7 +119,10 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
           match = await tx.getCheckBySlug(projectId, patch.slug ?? slugify(patch.name ?? ''));
         if (!match && unique?.includes('name') && patch.name)
           match = await tx.getCheckByName(projectId, patch.name);
-        if (match) return { check: await updateCheck(tx, match, patch, t), created: false };
+        if (match) {
+          await refuseSourceOwned(tx, match, patch);
+          return { check: await updateCheck(tx, match, patch, t), created: false };
+        }
         return {
           check: await createCheck(tx, projectId, patch, { id: deps.newId(), now: t }),
           created: true,
@@ -166,7 +179,7 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     createRoute({
       method: 'get',
       path: '/checks',
-      summary: 'List checks, filtered by tag, status or slug',
+      summary: 'List checks, filtered by tag, status, slug or source; archived ones with ?archived=true',
       request: { query: CheckListQuery },
       responses: {
         200: {
@@ -193,7 +206,13 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const p = await project(key.projectId);
       const { checks, next } = await store.listChecks(
         key.projectId,
-        { tag: q.tag, status: q.status, slug: q.slug },
+        {
+          tag: q.tag,
+          status: q.status,
+          slug: q.slug,
+          archived: q.archived === 'true',
+          sourceId: q.source,
+        },
         { limit: q.limit, after: q.cursor },
       );
       return c.json({ checks: checks.map((ch) => checkView(ch, p, baseUrl)), next_cursor: next }, 200);
@@ -230,6 +249,7 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         store.transaction(async (tx) => {
           const check = await owned(tx, key.projectId, c.req.valid('param').id);
           await knownChannels(tx, key.projectId, patch.channels);
+          await refuseSourceOwned(tx, check, patch);
           return updateCheck(tx, check, patch, now());
         }),
       );

@@ -21,7 +21,7 @@ export const minOf = (r: Row | undefined): number | null =>
 
 /**
  * The statement helpers every area of PgTx uses. The Tx methods are split by area over a
- * short chain of classes (accounts → checks → outbox) only to keep each file readable.
+ * short chain of classes (accounts → checks → sources → outbox) only to keep each file readable.
  */
 export class PgSql {
   constructor(protected readonly db: Queryable) {}

@@ -17,6 +17,7 @@ import {
   toPing,
 } from '../rows.ts';
 import type { PingOutcome, Tx } from '../store.ts';
+import { EARLIEST_DEADLINE, EARLIEST_RELEASE, EARLIEST_REMINDER } from './pg-claims.ts';
 import { assignments, minOf, placeholders } from './pg-sql.ts';
 import { PgAccounts } from './pg-tx-accounts.ts';
 
@@ -61,6 +62,8 @@ export class PgChecks extends PgAccounts {
       values.push(v);
       return `$${values.length}`;
     };
+    where.push(filter.archived ? 'archived_at IS NOT NULL' : 'archived_at IS NULL');
+    if (filter.sourceId) where.push(`source_id = ${param(filter.sourceId)}`);
     if (filter.status) where.push(`status = ${param(filter.status)}`);
     if (filter.slug) where.push(`slug = ${param(filter.slug)}`);
     // strpos on lower(): a substring, no LIKE wildcards to escape
@@ -98,8 +101,7 @@ export class PgChecks extends PgAccounts {
     return (await this.run('DELETE FROM checks WHERE id = $1', id)) > 0;
   }
   async dueChecks(now: number, limit: number) {
-    // A plain read: the sweep re-reads each check in its own transaction and writes it with a
-    // rev check, so two nodes sweeping the same check cannot both act (claims come later).
+    // A plain read, for tests and tools; the sweep claims its checks (claimDueChecks).
     return this.checks(
       'WHERE next_deadline IS NOT NULL AND next_deadline <= $1 ORDER BY next_deadline LIMIT $2',
       now,
@@ -107,9 +109,7 @@ export class PgChecks extends PgAccounts {
     );
   }
   async earliestDeadline() {
-    return minOf(
-      await this.one('SELECT MIN(next_deadline) AS t FROM checks WHERE next_deadline IS NOT NULL'),
-    );
+    return minOf(await this.one(EARLIEST_DEADLINE));
   }
   async dueReminders(now: number, limit: number) {
     return this.checks(
@@ -119,11 +119,7 @@ export class PgChecks extends PgAccounts {
     );
   }
   async earliestReminder() {
-    return minOf(
-      await this.one(
-        "SELECT MIN(remind_at) AS t FROM checks WHERE remind_at IS NOT NULL AND status = 'down'",
-      ),
-    );
+    return minOf(await this.one(EARLIEST_REMINDER));
   }
   async checksWithDeadlineBetween(from: number, to: number, limit: number, afterId: string) {
     // ids are UUIDs (ASCII): byte order and the collation's order agree on them
@@ -254,7 +250,7 @@ export class PgChecks extends PgAccounts {
     ).map(toFlip);
   }
   async earliestRelease() {
-    return minOf(await this.one('SELECT MIN(release_at) AS t FROM flips WHERE release_at IS NOT NULL'));
+    return minOf(await this.one(EARLIEST_RELEASE));
   }
   async reviewHeld(projectId: string, at: number) {
     return this.run(

@@ -1,14 +1,22 @@
 import { toAttempt, toNotification } from '../rows.ts';
 import type { Tx } from '../store.ts';
+import {
+  claimDeadlines,
+  claimReleases,
+  claimReminders,
+  releaseCheckClaims,
+  releaseFlipClaims,
+  releaseOwner,
+} from './pg-claims.ts';
 import { minOf } from './pg-sql.ts';
-import { PgChecks } from './pg-tx-checks.ts';
+import { PgSources } from './pg-tx-sources.ts';
 
 /**
  * Every Tx method as SQL on PostgreSQL: on the pool (each statement its own transaction) or on
  * one client inside a transaction. JSON lists stay TEXT, as on SQLite; the few queries that
  * look inside them cast to json. The outbox lives here; the other areas in the parent classes.
  */
-export class PgTx extends PgChecks implements Tx {
+export class PgTx extends PgSources implements Tx {
   async insertNotifications(rows: Parameters<Tx['insertNotifications']>[0]) {
     if (rows.length === 0) return;
     // One statement for the whole batch: the columns travel as arrays, unnested in order.
@@ -35,7 +43,13 @@ export class PgTx extends PgChecks implements Tx {
       rows.map((n) => n.createdAt),
     );
   }
-  async claimNotifications(now: number, leaseUntil: number, limit: number, excludeChannels: string[] = []) {
+  async claimNotifications(
+    now: number,
+    leaseUntil: number,
+    limit: number,
+    excludeChannels: string[] = [],
+    owner: string | null = null,
+  ) {
     // One statement, as graphile-worker claims jobs: the inner select locks the due rows it
     // picks and SKIP LOCKED passes over rows another node is claiming right now, so nodes
     // claim disjoint rows without waiting on each other. FOR UPDATE re-checks the conditions
@@ -51,7 +65,7 @@ export class PgTx extends PgChecks implements Tx {
          LIMIT $3
          FOR UPDATE SKIP LOCKED
        ), claimed AS (
-         UPDATE notifications n SET lease_until = $4, attempts = n.attempts + 1
+         UPDATE notifications n SET lease_until = $4, lease_owner = $5, attempts = n.attempts + 1
          FROM due WHERE n.id = due.id
          RETURNING n.*
        )
@@ -60,6 +74,7 @@ export class PgTx extends PgChecks implements Tx {
       excludeChannels,
       limit,
       leaseUntil,
+      owner,
     );
     return rows.map(toNotification);
   }
@@ -91,7 +106,7 @@ export class PgTx extends PgChecks implements Tx {
   }
   async finishNotification(id: number, status: 'delivered' | 'failed', at: number, error: string | null) {
     await this.run(
-      'UPDATE notifications SET status = $1, done_at = $2, lease_until = NULL, last_error = $3 WHERE id = $4',
+      'UPDATE notifications SET status = $1, done_at = $2, lease_until = NULL, lease_owner = NULL, last_error = $3 WHERE id = $4',
       status,
       at,
       error,
@@ -100,19 +115,30 @@ export class PgTx extends PgChecks implements Tx {
   }
   async retryNotification(id: number, nextAttemptAt: number, error: string) {
     await this.run(
-      'UPDATE notifications SET next_attempt_at = $1, lease_until = NULL, last_error = $2 WHERE id = $3',
+      'UPDATE notifications SET next_attempt_at = $1, lease_until = NULL, lease_owner = NULL, last_error = $2 WHERE id = $3',
       nextAttemptAt,
       error,
       id,
     );
   }
-  async releaseLeases() {
-    // As on SQLite this drops EVERY lease, which is right for one node restarting. With many
-    // nodes it would free rows another node is delivering: the multi-node step must scope it
-    // to this node's leases (a lease owner column) or rely on lease expiry alone.
-    return this.run(
-      "UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL",
-    );
+  async releaseLeases(owner: string) {
+    return releaseOwner(this.db, owner);
+  }
+
+  async claimDueChecks(now: number, claimUntil: number, limit: number, owner: string) {
+    return claimDeadlines(this.db, now, claimUntil, limit, owner);
+  }
+  async claimDueReminders(now: number, claimUntil: number, limit: number, owner: string) {
+    return claimReminders(this.db, now, claimUntil, limit, owner);
+  }
+  async releaseCheckClaims(owner: string, checkIds: string[]) {
+    await releaseCheckClaims(this.db, owner, checkIds);
+  }
+  async claimDueReleases(now: number, claimUntil: number, limit: number, owner: string) {
+    return claimReleases(this.db, now, claimUntil, limit, owner);
+  }
+  async releaseFlipClaims(owner: string, flipIds: number[]) {
+    await releaseFlipClaims(this.db, owner, flipIds);
   }
   async listNotifications(checkId: string, limit: number) {
     return (

@@ -7,6 +7,7 @@ import { sqliteDialect } from '../migrations/dialect.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Store } from '../store.ts';
 import { acquireProcessLock } from './process-lock.ts';
+import { releaseEverything } from './sqlite-claims.ts';
 import { SqliteTx } from './sqlite-tx.ts';
 import { WalSync } from './wal-sync.ts';
 
@@ -42,6 +43,9 @@ export async function openSqliteStore(path: string, options: { exclusive?: boole
     }
     return s;
   };
+  // Holding the file's lock, this process is the only node: every lease and claim left in the
+  // file was taken by a process that died, and its work is due again now, not when they end.
+  if (options.exclusive) releaseEverything(prepare);
   const wal = new WalSync(path === ':memory:' ? null : `${path}-wal`);
   // An autocommit write is committed when it returns; inside a transaction, at COMMIT.
   const tx = new SqliteTx(prepare, () => {

@@ -14,6 +14,8 @@ import {
   MAINTENANCE_COLUMNS,
   maintenanceValues,
   type Row,
+  SOURCE_COLUMNS,
+  sourceValues,
   toApiKey,
   toAttempt,
   toChannel,
@@ -25,14 +27,29 @@ import {
   toPing,
   toProject,
   toSession,
+  toSource,
   toStatusPage,
   toUser,
 } from '../rows.ts';
 import type { Check, PingOutcome, Tx } from '../store.ts';
+import {
+  claimDeadlines,
+  claimReleases,
+  claimReminders,
+  EARLIEST_DEADLINE,
+  EARLIEST_RELEASE,
+  EARLIEST_REMINDER,
+  releaseClaims,
+  releaseOwner,
+} from './sqlite-claims.ts';
 
 const CHECK_INSERT = `INSERT INTO checks (${CHECK_COLUMNS.join(', ')}) VALUES (${CHECK_COLUMNS.map(() => '?').join(', ')})`;
 const CHANNEL_INSERT = `INSERT INTO channels (${CHANNEL_COLUMNS.join(', ')}) VALUES (${CHANNEL_COLUMNS.map(() => '?').join(', ')})`;
 const CHANNEL_UPDATE = `UPDATE channels SET ${CHANNEL_UPDATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`;
+const SOURCE_INSERT = `INSERT INTO sources (${SOURCE_COLUMNS.join(', ')}) VALUES (${SOURCE_COLUMNS.map(() => '?').join(', ')})`;
+const SOURCE_UPDATE = `UPDATE sources SET ${SOURCE_COLUMNS.slice(1)
+  .map((c) => `${c} = ?`)
+  .join(', ')} WHERE id = ?`;
 const CHECK_SELECT = `SELECT ${CHECK_COLUMNS.join(', ')} FROM checks`;
 const CHECK_STATE_UPDATE = `UPDATE checks SET ${CHECK_STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND rev = ?`;
 const CHECK_UPDATE = `UPDATE checks SET ${CHECK_COLUMNS.slice(1)
@@ -347,6 +364,11 @@ export class SqliteTx implements Tx {
   ) {
     const where = ['project_id = ?'];
     const params: unknown[] = [projectId];
+    where.push(filter.archived ? 'archived_at IS NOT NULL' : 'archived_at IS NULL');
+    if (filter.sourceId) {
+      where.push('source_id = ?');
+      params.push(filter.sourceId);
+    }
     if (filter.status) {
       where.push('status = ?');
       params.push(filter.status);
@@ -397,8 +419,29 @@ export class SqliteTx implements Tx {
     );
   }
   async earliestDeadline() {
-    const r = this.#one('SELECT MIN(next_deadline) AS t FROM checks WHERE next_deadline IS NOT NULL');
+    const r = this.#one(EARLIEST_DEADLINE);
     return r?.t === null || r?.t === undefined ? null : Number(r.t);
+  }
+  async claimDueChecks(now: number, claimUntil: number, limit: number, owner: string) {
+    const checks = claimDeadlines(this.prepare, now, claimUntil, limit, owner);
+    if (checks.length > 0) this.onWrite();
+    return checks;
+  }
+  async claimDueReminders(now: number, claimUntil: number, limit: number, owner: string) {
+    const checks = claimReminders(this.prepare, now, claimUntil, limit, owner);
+    if (checks.length > 0) this.onWrite();
+    return checks;
+  }
+  async releaseCheckClaims(owner: string, checkIds: string[]) {
+    if (releaseClaims(this.prepare, 'checks', owner, checkIds) > 0) this.onWrite();
+  }
+  async claimDueReleases(now: number, claimUntil: number, limit: number, owner: string) {
+    const flips = claimReleases(this.prepare, now, claimUntil, limit, owner);
+    if (flips.length > 0) this.onWrite();
+    return flips;
+  }
+  async releaseFlipClaims(owner: string, flipIds: number[]) {
+    if (releaseClaims(this.prepare, 'flips', owner, flipIds) > 0) this.onWrite();
   }
   async dueReminders(now: number, limit: number) {
     return this.#checks(
@@ -408,9 +451,7 @@ export class SqliteTx implements Tx {
     );
   }
   async earliestReminder() {
-    const r = this.#one(
-      "SELECT MIN(remind_at) AS t FROM checks WHERE remind_at IS NOT NULL AND status = 'down'",
-    );
+    const r = this.#one(EARLIEST_REMINDER);
     return r?.t === null || r?.t === undefined ? null : Number(r.t);
   }
   async checksWithDeadlineBetween(from: number, to: number, limit: number, afterId: string) {
@@ -535,7 +576,7 @@ export class SqliteTx implements Tx {
     ).changes;
   }
   async earliestRelease() {
-    const r = this.#one('SELECT MIN(release_at) AS t FROM flips WHERE release_at IS NOT NULL');
+    const r = this.#one(EARLIEST_RELEASE);
     return r?.t === null || r?.t === undefined ? null : Number(r.t);
   }
   async listFlips(checkId: string, page: Parameters<Tx['listFlips']>[1]) {
@@ -612,18 +653,26 @@ export class SqliteTx implements Tx {
       );
     }
   }
-  async claimNotifications(now: number, leaseUntil: number, limit: number, excludeChannels: string[] = []) {
-    // One node owns the file, so the lease is only about crashes: a restart drops every lease.
+  async claimNotifications(
+    now: number,
+    leaseUntil: number,
+    limit: number,
+    excludeChannels: string[] = [],
+    owner: string | null = null,
+  ) {
+    // One node owns the file, so the lease is only about crashes: the server's exclusive open
+    // drops every lease (sqlite-store.ts).
     // The excluded ids travel as one JSON array: one cached statement for any length, and
     // `NOT IN` over an empty json_each excludes nothing.
     const rows = this.#all(
-      `UPDATE notifications SET lease_until = ?, attempts = attempts + 1
+      `UPDATE notifications SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
        WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
                     AND (lease_until IS NULL OR lease_until <= ?)
                     AND channel_id NOT IN (SELECT value FROM json_each(?))
                     ORDER BY next_attempt_at LIMIT ?)
        RETURNING *`,
       leaseUntil,
+      owner,
       now,
       now,
       JSON.stringify(excludeChannels),
@@ -657,7 +706,7 @@ export class SqliteTx implements Tx {
   }
   async finishNotification(id: number, status: 'delivered' | 'failed', at: number, error: string | null) {
     this.#run(
-      'UPDATE notifications SET status = ?, done_at = ?, lease_until = NULL, last_error = ? WHERE id = ?',
+      'UPDATE notifications SET status = ?, done_at = ?, lease_until = NULL, lease_owner = NULL, last_error = ? WHERE id = ?',
       status,
       at,
       error,
@@ -666,16 +715,16 @@ export class SqliteTx implements Tx {
   }
   async retryNotification(id: number, nextAttemptAt: number, error: string) {
     this.#run(
-      'UPDATE notifications SET next_attempt_at = ?, lease_until = NULL, last_error = ? WHERE id = ?',
+      'UPDATE notifications SET next_attempt_at = ?, lease_until = NULL, lease_owner = NULL, last_error = ? WHERE id = ?',
       nextAttemptAt,
       error,
       id,
     );
   }
-  async releaseLeases() {
-    return this.#run(
-      "UPDATE notifications SET lease_until = NULL WHERE status = 'pending' AND lease_until IS NOT NULL",
-    ).changes;
+  async releaseLeases(owner: string) {
+    const freed = releaseOwner(this.prepare, owner);
+    this.onWrite();
+    return freed;
   }
   async listNotifications(checkId: string, limit: number) {
     return this.#all(
@@ -683,6 +732,63 @@ export class SqliteTx implements Tx {
       checkId,
       limit,
     ).map(toNotification);
+  }
+
+  async insertSource(s: Parameters<Tx['insertSource']>[0]) {
+    this.#run(SOURCE_INSERT, ...sourceValues(s));
+  }
+  async getSource(id: string) {
+    const row = this.#one('SELECT * FROM sources WHERE id = ?', id);
+    return row ? toSource(row) : null;
+  }
+  async getSourceByName(projectId: string, name: string) {
+    const row = this.#one('SELECT * FROM sources WHERE project_id = ? AND name = ?', projectId, name);
+    return row ? toSource(row) : null;
+  }
+  async listSources(projectId?: string) {
+    const rows =
+      projectId === undefined
+        ? this.#all('SELECT * FROM sources ORDER BY project_id, name')
+        : this.#all('SELECT * FROM sources WHERE project_id = ? ORDER BY name', projectId);
+    return rows.map(toSource);
+  }
+  async updateSource(s: Parameters<Tx['updateSource']>[0]) {
+    this.#run(SOURCE_UPDATE, ...sourceValues(s).slice(1), s.id);
+  }
+  async deleteSource(id: string) {
+    return this.#run('DELETE FROM sources WHERE id = ?', id).changes > 0;
+  }
+  async claimDueSources(now: number, leaseUntil: number, limit: number) {
+    // One statement, so it is atomic on the one connection every caller shares.
+    const rows = this.prepare(
+      `UPDATE sources SET next_sync_at = ?
+       WHERE id IN (SELECT id FROM sources WHERE next_sync_at <= ? ORDER BY next_sync_at LIMIT ?)
+       RETURNING *`,
+    ).all(leaseUntil, now, limit) as Row[];
+    if (rows.length > 0) this.onWrite();
+    return rows.map(toSource);
+  }
+  async listSourceChecks(sourceId: string) {
+    return this.#checks('WHERE source_id = ? ORDER BY slug', sourceId);
+  }
+  async claimDueProbes(now: number, leaseUntil: number, limit: number) {
+    const rows = this.prepare(
+      `UPDATE checks SET probe_next_at = ?
+       WHERE id IN (SELECT id FROM checks WHERE probe_next_at IS NOT NULL AND probe_next_at <= ?
+                    ORDER BY probe_next_at LIMIT ?)
+       RETURNING ${CHECK_COLUMNS.join(', ')}`,
+    )
+      .raw(true)
+      .all(leaseUntil, now, limit) as unknown[][];
+    if (rows.length > 0) this.onWrite();
+    return rows.map(checkFromValues).sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+  async setProbeNextAt(checkId: string, at: number | null) {
+    this.#run('UPDATE checks SET probe_next_at = ? WHERE id = ?', at, checkId);
+  }
+  async earliestProbeDue() {
+    const row = this.#one('SELECT MIN(probe_next_at) AS t FROM checks WHERE probe_next_at IS NOT NULL');
+    return row?.t == null ? null : Number(row.t);
   }
 
   async getMeta(key: string) {

@@ -2,7 +2,7 @@
 // Plus the confirmation page before deleting it.
 import { describeSchedule, formatDuration } from '../../core/schedule.ts';
 import { formatUptime, uptime } from '../../core/uptime.ts';
-import type { Check, Project, Store } from '../../store/store.ts';
+import type { Check, Project, Source, Store } from '../../store/store.ts';
 import { Csrf, Page } from '../layout.tsx';
 import type { WebVariables } from '../session.ts';
 import { nextExpected, StatusWord, TagList, utcText, When } from './checks-common.tsx';
@@ -15,6 +15,7 @@ import {
   PingLog,
   type PingLogData,
 } from './checks-history.tsx';
+import { CheckSetup } from './checks-probe.tsx';
 import { PingUrls } from './checks-snippets.tsx';
 
 const DAY = 86_400_000;
@@ -146,15 +147,18 @@ export interface DetailProps {
   header: HeaderData;
   log: PingLogData;
   history: HistoryData;
+  /** the source that discovered the check, if one did */
+  source: Source | null;
 }
 
 export async function loadDetail(store: Store, check: Check, now: number) {
-  const [header, log, history] = await Promise.all([
+  const [header, log, history, source] = await Promise.all([
     loadHeader(store, check, now),
     loadPingLog(store, check),
     loadHistory(store, check),
+    check.origin ? store.getSource(check.origin.sourceId) : null,
   ]);
-  return { header, log, history };
+  return { header, log, history, source };
 }
 
 export function DetailPage(p: DetailProps) {
@@ -164,6 +168,7 @@ export function DetailPage(p: DetailProps) {
         <a href="/checks">« All checks</a>
       </p>
       <CheckHeader check={p.check} data={p.header} ctx={p.ctx} writable={p.writable} now={p.now} />
+      <CheckSetup check={p.check} source={p.source} />
       <PingUrls check={p.check} project={p.project} baseUrl={p.baseUrl} />
       <PingLog check={p.check} data={p.log} />
       <div id="ping-body"></div>

@@ -5,13 +5,16 @@ import { z } from 'zod';
 import { CheckCreateSchema, CheckUpdateSchema } from '../../http/api/check-schemas.ts';
 import { toPatch } from '../../http/api/checks.ts';
 import { type CheckPatch, DEFAULT_GRACE } from '../../ingest/check-changes.ts';
+import { PROBE_METHODS } from '../../probes/probe-rules.ts';
 import type { Channel, Check } from '../../store/store.ts';
+import { blankProbeValues, PROBE_FIELDS, probeBody, probeValues } from './checks-form-probe.ts';
 
 export const UNITS = { seconds: 1, minutes: 60, hours: 3600, days: 86_400 } as const;
 export type Unit = keyof typeof UNITS;
 const UNIT_NAMES = Object.keys(UNITS) as Unit[];
 
 export const KINDS = ['interval', 'cron', 'none'] as const;
+export const CHECK_KINDS = ['push', 'http'] as const;
 
 const text = (max: number) =>
   z.preprocess((v) => (typeof v === 'string' ? v : ''), z.string().max(max, `at most ${max} characters`));
@@ -40,6 +43,20 @@ export const CheckForm = z.object({
     (v) => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x) => typeof x === 'string'),
     z.array(z.string().max(100)).max(200),
   ),
+  success_criteria: text(10_000),
+  check_kind: z.preprocess((v) => (CHECK_KINDS.includes(v as never) ? v : 'push'), z.enum(CHECK_KINDS)),
+  probe_method: z.preprocess((v) => (PROBE_METHODS.includes(v as never) ? v : 'GET'), z.enum(PROBE_METHODS)),
+  probe_url: text(5000),
+  probe_expected: text(1000),
+  probe_keyword: text(5000),
+  probe_keyword_mode: z.preprocess(
+    (v) => (v === 'not_contains' ? v : 'contains'),
+    z.enum(['contains', 'not_contains']),
+  ),
+  probe_timeout: text(50),
+  /** one "Name: value" per line */
+  probe_headers: text(20_000),
+  probe_body: text(100_000),
 });
 export type FormValues = z.infer<typeof CheckForm>;
 export type FieldErrors = Partial<Record<keyof FormValues, string>>;
@@ -70,6 +87,7 @@ export function blankForm(): FormValues {
     timezone: 'UTC',
     failure_threshold: '1',
     severity: 'important',
+    ...blankProbeValues(),
   };
 }
 
@@ -98,6 +116,28 @@ export function valuesOf(check: Check): FormValues {
     realert_every,
     realert_unit,
     channels: [...check.channels],
+    success_criteria: check.successCriteria,
+    ...probeValues(check),
+  };
+}
+
+/** What of a discovered check its source owns, as the form shows it (and does not send). */
+export function sourceOwnedValues(check: Check): Partial<FormValues> {
+  const v = valuesOf(check);
+  const owned = [
+    'name',
+    'slug',
+    'kind',
+    'period',
+    'period_unit',
+    'grace',
+    'grace_unit',
+    'expression',
+    'timezone',
+  ] as const;
+  return {
+    ...Object.fromEntries(owned.map((f) => [f, v[f]])),
+    ...probeValues(check),
   };
 }
 
@@ -123,6 +163,11 @@ function splitTags(tags: string): string[] {
   ];
 }
 
+/** Which form field an API field ("probe.timeout") belongs to. */
+export function formFieldOf(apiField: string): keyof FormValues {
+  return fieldOf(apiField.split('.'));
+}
+
 /** Which form field an API schema issue belongs to. */
 function fieldOf(path: PropertyKey[]): keyof FormValues {
   const [head, sub] = path.map(String);
@@ -130,6 +175,12 @@ function fieldOf(path: PropertyKey[]): keyof FormValues {
     if (sub === 'period' || sub === 'grace' || sub === 'expression' || sub === 'timezone') return sub;
     return 'kind';
   }
+  if (head === 'probe')
+    return sub !== undefined && sub in PROBE_FIELDS
+      ? PROBE_FIELDS[sub as keyof typeof PROBE_FIELDS]
+      : 'probe_url';
+  if (head === 'kind' || head === 'methods') return 'check_kind';
+  if (head === 'success_criteria') return head;
   if (head === 'realert_every' || head === 'max_runtime' || head === 'failure_threshold') return head;
   if (head === 'name' || head === 'slug' || head === 'description' || head === 'severity') return head;
   if (head === 'tags' || head === 'channels') return head;
@@ -158,6 +209,7 @@ export function parseCheckForm(v: FormValues, mode: 'create' | 'edit', channels:
   if (v.kind === 'cron' && v.expression.trim() === '') errors.expression = 'enter a cron expression';
 
   const tags = splitTags(v.tags);
+  const probe = v.check_kind === 'http' ? probeBody(v, errors) : undefined;
   const body = {
     name: mode === 'create' && v.name.trim() === '' ? undefined : v.name,
     slug: v.slug.trim() === '' ? undefined : v.slug.trim(),
@@ -174,6 +226,9 @@ export function parseCheckForm(v: FormValues, mode: 'create' | 'edit', channels:
     severity: v.severity || undefined,
     realert_every: secondsOf('realert_every', v.realert_unit),
     channels: v.channels,
+    success_criteria: v.success_criteria,
+    kind: v.check_kind,
+    probe,
   };
   const schema = mode === 'create' ? CheckCreateSchema : CheckUpdateSchema;
   const parsed = schema.safeParse(body);

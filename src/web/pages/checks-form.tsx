@@ -6,7 +6,9 @@ import type { Channel } from '../../store/store.ts';
 import { Csrf, Notice, Page } from '../layout.tsx';
 import type { WebVariables } from '../session.ts';
 import { type FieldErrors, type FormValues, UNITS, type Unit } from './checks-form-input.ts';
+import { Err, invalid } from './checks-form-parts.tsx';
 import { Preview, type PreviewResult } from './checks-preview.tsx';
+import { KindAndProbeFields, ManagedNotice, SuccessCriteriaField } from './checks-probe.tsx';
 
 // Intl has no "UTC" among its zones, and it is what most servers run in.
 const TIMEZONES = ['UTC', ...Intl.supportedValuesOf('timeZone')];
@@ -30,20 +32,8 @@ export interface FormPageProps {
   errors: FieldErrors;
   channels: Channel[];
   preview: PreviewResult;
-}
-
-function Err({ errors, field }: { errors: FieldErrors; field: keyof FormValues }) {
-  const message = errors[field];
-  return message ? (
-    <small id={`${field}-error`} class="error">
-      {message}
-    </small>
-  ) : null;
-}
-
-/** The attributes that mark an input invalid and point at its message. */
-function invalid(errors: FieldErrors, field: keyof FormValues) {
-  return errors[field] ? { 'aria-invalid': 'true', 'aria-describedby': `${field}-error` } : {};
+  /** the source that discovered the check and owns its name, slug, schedule and kind */
+  managedBy?: string | null;
 }
 
 function UnitSelect({ name, value, extra }: { name: string; value: Unit; extra?: Record<string, string> }) {
@@ -97,6 +87,8 @@ function Duration({ label, field, unitField, v, errors, hint, live, cls }: Durat
 export function CheckFormPage(p: FormPageProps) {
   const { values: v, errors } = p;
   const failed = Object.keys(errors).length > 0;
+  const managedBy = p.managedBy ?? null;
+  const managed = managedBy !== null;
   return (
     <Page title={p.title} ctx={p.ctx} section="checks">
       <p>
@@ -106,11 +98,19 @@ export function CheckFormPage(p: FormPageProps) {
       {failed ? (
         <Notice kind="error">Some fields need another look: see the messages below them.</Notice>
       ) : null}
+      {managed ? <ManagedNotice source={managedBy} /> : null}
       <form method="post" action={p.action} class="check-form" novalidate>
         <Csrf ctx={p.ctx} />
         <label>
           Name
-          <input type="text" name="name" value={v.name} maxlength={200} {...invalid(errors, 'name')} />
+          <input
+            type="text"
+            name="name"
+            value={v.name}
+            maxlength={200}
+            readonly={managed}
+            {...invalid(errors, 'name')}
+          />
           <Err errors={errors} field="name" />
         </label>
         <label>
@@ -121,6 +121,7 @@ export function CheckFormPage(p: FormPageProps) {
             value={v.slug}
             maxlength={100}
             placeholder={p.mode === 'create' ? 'made from the name when left empty' : undefined}
+            readonly={managed}
             {...invalid(errors, 'slug')}
           />
           <Err errors={errors} field="slug" />
@@ -133,6 +134,7 @@ export function CheckFormPage(p: FormPageProps) {
           </textarea>
           <Err errors={errors} field="description" />
         </label>
+        <SuccessCriteriaField v={v} errors={errors} />
         <label>
           Tags
           <input
@@ -146,74 +148,78 @@ export function CheckFormPage(p: FormPageProps) {
           <small>Separated by commas.</small>
         </label>
 
-        <fieldset>
-          <legend>Schedule</legend>
-          {(
-            [
-              ['interval', 'Every so often'],
-              ['cron', 'Cron expression'],
-              ['none', 'None (failures only)'],
-            ] as const
-          ).map(([kind, label]) => (
+        <KindAndProbeFields v={v} errors={errors} managedBy={managedBy} />
+        {/* a discovered check's schedule is its source's: shown, not sent */}
+        <fieldset disabled={managed}>
+          <fieldset>
+            <legend>Schedule</legend>
+            {(
+              [
+                ['interval', 'Every so often'],
+                ['cron', 'Cron expression'],
+                ['none', 'None (failures only)'],
+              ] as const
+            ).map(([kind, label]) => (
+              <label>
+                <input type="radio" name="kind" value={kind} checked={v.kind === kind} {...PREVIEW_ATTRS} />
+                {label}
+              </label>
+            ))}
+            <Err errors={errors} field="kind" />
+          </fieldset>
+          <Duration
+            label="Period"
+            field="period"
+            unitField="period_unit"
+            v={v}
+            errors={errors}
+            live
+            cls="if-interval"
+          />
+          <div class="grid if-cron">
             <label>
-              <input type="radio" name="kind" value={kind} checked={v.kind === kind} {...PREVIEW_ATTRS} />
-              {label}
+              Cron expression
+              <input
+                type="text"
+                name="expression"
+                value={v.expression}
+                placeholder="0 2 * * *"
+                maxlength={200}
+                {...invalid(errors, 'expression')}
+                {...PREVIEW_ATTRS}
+              />
+              <Err errors={errors} field="expression" />
             </label>
-          ))}
-          <Err errors={errors} field="kind" />
+            <label>
+              Timezone
+              <input
+                type="text"
+                name="timezone"
+                value={v.timezone}
+                list="timezones"
+                maxlength={64}
+                {...invalid(errors, 'timezone')}
+                {...PREVIEW_ATTRS}
+              />
+              <Err errors={errors} field="timezone" />
+            </label>
+          </div>
+          <datalist id="timezones">
+            {TIMEZONES.map((tz) => (
+              <option value={tz} />
+            ))}
+          </datalist>
+          <Duration
+            label="Grace"
+            field="grace"
+            unitField="grace_unit"
+            v={v}
+            errors={errors}
+            cls="if-scheduled"
+            hint="How long after the expected time a ping may still come before the check is down."
+          />
+          <Preview result={p.preview} />
         </fieldset>
-        <Duration
-          label="Period"
-          field="period"
-          unitField="period_unit"
-          v={v}
-          errors={errors}
-          live
-          cls="if-interval"
-        />
-        <div class="grid if-cron">
-          <label>
-            Cron expression
-            <input
-              type="text"
-              name="expression"
-              value={v.expression}
-              placeholder="0 2 * * *"
-              maxlength={200}
-              {...invalid(errors, 'expression')}
-              {...PREVIEW_ATTRS}
-            />
-            <Err errors={errors} field="expression" />
-          </label>
-          <label>
-            Timezone
-            <input
-              type="text"
-              name="timezone"
-              value={v.timezone}
-              list="timezones"
-              maxlength={64}
-              {...invalid(errors, 'timezone')}
-              {...PREVIEW_ATTRS}
-            />
-            <Err errors={errors} field="timezone" />
-          </label>
-        </div>
-        <datalist id="timezones">
-          {TIMEZONES.map((tz) => (
-            <option value={tz} />
-          ))}
-        </datalist>
-        <Duration
-          label="Grace"
-          field="grace"
-          unitField="grace_unit"
-          v={v}
-          errors={errors}
-          cls="if-scheduled"
-          hint="How long after the expected time a ping may still come before the check is down."
-        />
-        <Preview result={p.preview} />
 
         <div class="grid">
           <Duration

@@ -4,7 +4,14 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.ts';
-import { createCheck, pauseOrResume, SlugTakenError, updateCheck } from '../../ingest/check-changes.ts';
+import {
+  CheckRuleError,
+  createCheck,
+  pauseOrResume,
+  refuseSourceOwned,
+  SlugTakenError,
+  updateCheck,
+} from '../../ingest/check-changes.ts';
 import type { Check, Project } from '../../store/store.ts';
 import { Page } from '../layout.tsx';
 import { requireUser, type WebEnv } from '../session.ts';
@@ -26,8 +33,10 @@ import {
   blankForm,
   type FieldErrors,
   type FormValues,
+  formFieldOf,
   parseCheckForm,
   readForm,
+  sourceOwnedValues,
   valuesOf,
 } from './checks-form-input.ts';
 import { findPing, History, loadHistory, loadPingLog, PingBody, PingLog } from './checks-history.tsx';
@@ -71,9 +80,23 @@ export function checkPages(app: Hono<WebEnv>, deps: AppDeps): void {
         errors={opts.errors}
         channels={await store.listChannels(project.id)}
         preview={previewSchedule(v, now())}
+        managedBy={await sourceName(check)}
       />,
       Object.keys(opts.errors).length > 0 ? 400 : 200,
     );
+  }
+
+  /** The name of the source that owns a discovered check; null for the team's own checks. */
+  async function sourceName(check: Check | undefined): Promise<string | null> {
+    if (!check?.origin) return null;
+    return (await store.getSource(check.origin.sourceId))?.name ?? check.origin.sourceId;
+  }
+
+  /** A change the form cannot make, shown under the field it concerns. */
+  function formErrors(err: unknown): FieldErrors {
+    if (err instanceof SlugTakenError) return { slug: err.message };
+    if (err instanceof CheckRuleError) return { [formFieldOf(err.field)]: err.problem };
+    throw err;
   }
 
   app.get('/checks', auth, (c) => (c.get('project') ? checksListPage(c, store, now()) : noProjectPage(c)));
@@ -96,8 +119,7 @@ export function checkPages(app: Hono<WebEnv>, deps: AppDeps): void {
       deps.onCommitted({ check, flipId: null, queued: 0 });
       return c.redirect(`/checks/${check.id}`, 303);
     } catch (err) {
-      if (!(err instanceof SlugTakenError)) throw err;
-      return formPage(c, { mode: 'create', values, errors: { slug: err.message } });
+      return formPage(c, { mode: 'create', values, errors: formErrors(err) });
     }
   });
 
@@ -220,20 +242,22 @@ export function checkPages(app: Hono<WebEnv>, deps: AppDeps): void {
     '/checks/:id/edit',
     auth,
     withCheck('write', async (c, check, project) => {
-      const values = readForm(await c.req.parseBody({ all: true }));
+      const typed = readForm(await c.req.parseBody({ all: true }));
+      // a discovered check's source-owned fields are shown, not sent: keep them as they are
+      const values = check.origin ? { ...typed, ...sourceOwnedValues(check) } : typed;
       const result = parseCheckForm(values, 'edit', await store.listChannels(project.id));
       if (!result.ok) return formPage(c, { mode: 'edit', check, values, errors: result.errors });
       try {
         const updated = await store.transaction(async (tx) => {
           // the row as it is now, not as it was when the form was read
           const fresh = (await tx.getCheck(check.id)) ?? check;
+          await refuseSourceOwned(tx, fresh, result.patch);
           return updateCheck(tx, fresh, result.patch, now());
         });
         deps.onCommitted({ check: updated, flipId: null, queued: 0 });
         return c.redirect(`/checks/${check.id}`, 303);
       } catch (err) {
-        if (!(err instanceof SlugTakenError)) throw err;
-        return formPage(c, { mode: 'edit', check, values, errors: { slug: err.message } });
+        return formPage(c, { mode: 'edit', check, values, errors: formErrors(err) });
       }
     }),
   );
