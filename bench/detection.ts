@@ -1,7 +1,9 @@
 // Detection latency: 100,000 checks in the database, 1,000 of them due at the same instant.
 // The real DeadlineScheduler runs on the system clock; a claimer loop stands in for the
 // dispatcher and records, for every notification, how long after its check's deadline it
-// could be claimed. Everything runs in this process on a temp SQLite file.
+// could be claimed. Everything runs in this process: on a temp SQLite file, or on a fresh
+// PostgreSQL database with one or more schedulers (each with its own pool and node id, as
+// separate nodes would be) sharing the due checks through their claims.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,8 +15,10 @@ import { newCheck } from '../src/ingest/new-check.ts';
 import { createProject } from '../src/projects/keys.ts';
 import { systemClock } from '../src/scheduler/clock.ts';
 import { DeadlineScheduler, type SweepEvent } from '../src/scheduler/detect-missed.ts';
+import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Check, Store } from '../src/store/store.ts';
+import { createBenchDatabase } from './pg-database.ts';
 import { fmt, percentile, sleep, table } from './report.ts';
 import { note } from './servers.ts';
 
@@ -41,7 +45,47 @@ export const DETECTION_DEFAULTS: DetectionOptions = {
   emptySweeps: 1_000,
 };
 
+/** Where the benchmark runs: a database, and how many schedulers (nodes) sweep it. */
+export interface DetectionTarget {
+  label: string;
+  nodes: number;
+  database(): Promise<{
+    /** a store on the database; one per node */
+    openStore(): Promise<Store>;
+    /** after every store is closed */
+    sizeBytes(): Promise<number>;
+    remove(): Promise<void>;
+  }>;
+}
+
+export const SQLITE_TARGET: DetectionTarget = {
+  label: 'SQLite',
+  nodes: 1,
+  async database() {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-detect-'));
+    const dbPath = join(dir, 'vigil.db');
+    return {
+      openStore: () => openSqliteStore(dbPath),
+      sizeBytes: async () => statSync(dbPath).size,
+      remove: async () => rmSync(dir, { recursive: true, force: true }),
+    };
+  },
+};
+
+export function postgresTarget(nodes: number): DetectionTarget {
+  return {
+    label: `PostgreSQL, ${nodes} node${nodes === 1 ? '' : 's'}`,
+    nodes,
+    async database() {
+      const db = await createBenchDatabase();
+      return { openStore: () => openPostgresStore(db.url), sizeBytes: db.sizeBytes, remove: db.drop };
+    },
+  };
+}
+
 export interface DetectionResult {
+  label: string;
+  nodes: number;
   options: DetectionOptions;
   insertMs: number;
   dbBytes: number;
@@ -96,21 +140,35 @@ async function insertAll(store: Store, checks: Check[], batch: number): Promise<
   }
 }
 
-export async function runDetection(opts: DetectionOptions = DETECTION_DEFAULTS): Promise<DetectionResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-detect-'));
-  const dbPath = join(dir, 'vigil.db');
-  const store = await openSqliteStore(dbPath);
+export async function runDetection(
+  opts: DetectionOptions = DETECTION_DEFAULTS,
+  target: DetectionTarget = SQLITE_TARGET,
+): Promise<DetectionResult> {
+  const db = await target.database();
+  const stores: Store[] = [];
+  const schedulers: DeadlineScheduler[] = [];
   let closed = false;
   const close = async () => {
-    if (!closed) await store.close();
+    if (closed) return;
     closed = true;
+    for (const s of schedulers) await s.stop();
+    for (const s of stores) await s.close();
   };
-  const scheduler = new DeadlineScheduler(store, {
-    clock: systemClock,
-    baseUrl: BASE_URL,
-    logger: pino({ level: 'silent' }),
-  });
   try {
+    for (let i = 0; i < target.nodes; i++) {
+      const store = await db.openStore();
+      stores.push(store);
+      schedulers.push(
+        new DeadlineScheduler(store, {
+          clock: systemClock,
+          baseUrl: BASE_URL,
+          logger: pino({ level: 'silent' }),
+          nodeId: `bench-${i + 1}`,
+        }),
+      );
+    }
+    const store = stores[0]!;
+    const scheduler = schedulers[0]!;
     const now = Date.now();
     const project = await store.transaction((tx) => createProject(tx, 'bench', now));
     await store.insertChannel({
@@ -129,7 +187,7 @@ export async function runDetection(opts: DetectionOptions = DETECTION_DEFAULTS):
       updatedAt: now,
     });
 
-    note(`detection: inserting ${fmt(opts.checks)} checks`);
+    note(`detection (${target.label}): inserting ${fmt(opts.checks)} checks`);
     const insertStart = performance.now();
     const far: Check[] = [];
     // Last pings spread over the past hour: deadlines 23-24 h ahead, none due in this run.
@@ -148,19 +206,21 @@ export async function runDetection(opts: DetectionOptions = DETECTION_DEFAULTS):
     );
 
     const sweeps: DetectionResult['sweeps'] = [];
-    scheduler.on('sweep', (e: SweepEvent) => {
-      if (e.due > 0)
-        sweeps.push({
-          due: e.due,
-          flipped: e.flipped,
-          queued: e.queued,
-          startLagMs: e.at - deadline,
-          durationMs: Date.now() - e.at,
-        });
-    });
+    for (const s of schedulers) {
+      s.on('sweep', (e: SweepEvent) => {
+        if (e.due > 0)
+          sweeps.push({
+            due: e.due,
+            flipped: e.flipped,
+            queued: e.queued,
+            startLagMs: e.at - deadline,
+            durationMs: Date.now() - e.at,
+          });
+      });
+    }
     const stalls = monitorEventLoopDelay({ resolution: 5 });
     stalls.enable();
-    await scheduler.start();
+    for (const s of schedulers) await s.start();
 
     // The claimer: what the dispatcher would do, without delivering.
     const latencies: number[] = [];
@@ -177,7 +237,7 @@ export async function runDetection(opts: DetectionOptions = DETECTION_DEFAULTS):
       }
       await sleep(opts.claimEveryMs);
     }
-    await scheduler.stop();
+    for (const s of schedulers) await s.stop();
     stalls.disable();
 
     // The baseline: one sweep with nothing due (the due checks are down now, without a deadline).
@@ -186,9 +246,11 @@ export async function runDetection(opts: DetectionOptions = DETECTION_DEFAULTS):
     const emptySweepUs = ((performance.now() - t0) / opts.emptySweeps) * 1000;
 
     await close();
-    const dbBytes = statSync(dbPath).size;
+    const dbBytes = await db.sizeBytes();
     latencies.sort((a, b) => a - b);
     return {
+      label: target.label,
+      nodes: target.nodes,
       options: opts,
       insertMs,
       dbBytes,
@@ -205,9 +267,8 @@ export async function runDetection(opts: DetectionOptions = DETECTION_DEFAULTS):
       emptySweepUs,
     };
   } finally {
-    await scheduler.stop();
     await close();
-    rmSync(dir, { recursive: true, force: true });
+    await db.remove();
   }
 }
 
@@ -224,7 +285,7 @@ export function detectionMarkdown(r: DetectionResult): string {
   const { checks, due, claimEveryMs, emptySweeps } = r.options;
   const problems = detectionProblems(r);
   return [
-    `### Detection latency — ${fmt(checks)} checks, ${fmt(due)} due at the same instant, claimer polling every ${claimEveryMs} ms`,
+    `### Detection latency (${r.label}) — ${fmt(checks)} checks, ${fmt(due)} due at the same instant, claimer polling every ${claimEveryMs} ms`,
     '',
     table(
       ['measure', 'value'],

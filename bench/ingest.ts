@@ -12,6 +12,7 @@ import {
   type RunningVigil,
   startRawServer,
   startVigil,
+  type VigilOptions,
 } from './servers.ts';
 
 export interface IngestOptions {
@@ -64,7 +65,7 @@ export interface IngestResult {
   rounds: IngestRound[];
 }
 
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     // fields 14 and 15 of /proc/<pid>/stat (after the parenthesised name) are utime and stime in ticks
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -74,7 +75,7 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-async function fire(url: string, opts: IngestOptions, seconds: number): Promise<autocannon.Result> {
+export async function fire(url: string, opts: IngestOptions, seconds: number): Promise<autocannon.Result> {
   return autocannon({
     url,
     method: 'POST',
@@ -89,7 +90,7 @@ async function fire(url: string, opts: IngestOptions, seconds: number): Promise<
 }
 
 /** A warm-up, then the measured run; returns the measured stats and the warm-up's 200s. */
-async function load(server: RunningServer, url: string, opts: IngestOptions) {
+export async function load(server: RunningServer, url: string, opts: IngestOptions) {
   note(`${server.name} (pid ${server.pid}): warm-up ${opts.warmupS} s`);
   const warm = await fire(url, opts, opts.warmupS);
   note(`${server.name}: measuring ${opts.durationS} s with ${opts.connections} connections`);
@@ -113,7 +114,7 @@ async function load(server: RunningServer, url: string, opts: IngestOptions) {
   return { stats, warmOk: warm['2xx'] };
 }
 
-async function createCheck(vigil: RunningVigil): Promise<string> {
+export async function createCheck(vigil: RunningVigil): Promise<string> {
   const res = await fetch(`${vigil.url}/api/v1/checks`, {
     method: 'POST',
     headers: { 'X-Api-Key': vigil.apiKey, 'Content-Type': 'application/json' },
@@ -123,7 +124,7 @@ async function createCheck(vigil: RunningVigil): Promise<string> {
   return ((await res.json()) as { id: string }).id;
 }
 
-async function newestPingNumber(vigil: RunningVigil, checkId: string): Promise<number> {
+export async function newestPingNumber(vigil: RunningVigil, checkId: string): Promise<number> {
   const res = await fetch(`${vigil.url}/api/v1/checks/${checkId}/pings?limit=1`, {
     headers: { 'X-Api-Key': vigil.apiKey },
   });
@@ -132,7 +133,7 @@ async function newestPingNumber(vigil: RunningVigil, checkId: string): Promise<n
   return body.pings[0]?.n ?? 0;
 }
 
-async function measureRaw(opts: IngestOptions): Promise<LoadStats> {
+export async function measureRaw(opts: IngestOptions): Promise<LoadStats> {
   const server = await startRawServer();
   try {
     return (await load(server, `${server.url}/ping/00000000-0000-4000-8000-000000000000`, opts)).stats;
@@ -141,8 +142,8 @@ async function measureRaw(opts: IngestOptions): Promise<LoadStats> {
   }
 }
 
-async function measureVigil(opts: IngestOptions): Promise<VigilStats> {
-  const vigil = await startVigil();
+export async function measureVigil(opts: IngestOptions, server: VigilOptions = {}): Promise<VigilStats> {
+  const vigil = await startVigil(server);
   try {
     const checkId = await createCheck(vigil);
     const { stats, warmOk } = await load(vigil, `${vigil.url}/ping/${checkId}`, opts);

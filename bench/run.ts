@@ -1,6 +1,7 @@
 // Runs the benchmarks and prints the results as markdown on stdout (progress goes to stderr).
 //   npm run bench                 both
-//   npm run bench -- ingest       one of them (ingest | detection | dashboard)
+//   npm run bench -- ingest       one of them (ingest | detection | dashboard | postgres)
+//   npm run bench -- postgres     vigil on PostgreSQL (not part of "all": it needs a server)
 //   npm run bench -- ingest --duration 5 --rounds 1 --connections 50
 // The raw results are also saved as JSON in the temp dir (outside the repo, which biome checks).
 import { writeFileSync } from 'node:fs';
@@ -10,9 +11,12 @@ import { parseArgs } from 'node:util';
 import { type DashboardResult, dashboardMarkdown, dashboardProblems, runDashboard } from './dashboard.ts';
 import { type DetectionResult, detectionMarkdown, detectionProblems, runDetection } from './detection.ts';
 import { INGEST_DEFAULTS, type IngestResult, ingestMarkdown, ingestProblems, runIngest } from './ingest.ts';
+import { type PostgresBenchResult, postgresMarkdown, postgresProblems, runPostgres } from './postgres.ts';
 import { fmt, machineLine, ratio, table } from './report.ts';
 
-const BENCHMARKS = ['ingest', 'detection', 'dashboard'] as const;
+const BENCHMARKS = ['ingest', 'detection', 'dashboard', 'postgres'] as const;
+/** what `npm run bench` alone runs: everything that needs no database server */
+const DEFAULT: readonly Benchmark[] = ['ingest', 'detection', 'dashboard'];
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -32,7 +36,7 @@ if (unknown.length > 0) {
   );
   process.exit(2);
 }
-const selected: Benchmark[] = positionals.length > 0 ? (positionals as Benchmark[]) : [...BENCHMARKS];
+const selected: Benchmark[] = positionals.length > 0 ? (positionals as Benchmark[]) : [...DEFAULT];
 const positive = (v: string | undefined, fallback: number, name: string) => {
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -54,6 +58,8 @@ if (selected.includes('ingest')) ingest = await runIngest(ingestOptions);
 if (selected.includes('detection')) detection = await runDetection();
 let dashboard: DashboardResult | null = null;
 if (selected.includes('dashboard')) dashboard = await runDashboard();
+let postgres: PostgresBenchResult | null = null;
+if (selected.includes('postgres')) postgres = await runPostgres(ingestOptions);
 
 const summary: string[][] = [];
 if (ingest) {
@@ -82,6 +88,31 @@ if (detection) {
   ]);
 }
 
+if (postgres) {
+  const { raw, sqlite, postgres: pg } = postgres.ingest;
+  summary.push([
+    'ingest on PostgreSQL: req/s',
+    fmt(pg.rps),
+    `SQLite ${fmt(sqlite.rps)} · raw node:http ${fmt(raw.rps)}`,
+    `${ratio(pg.rps, sqlite.rps)} of SQLite · ${ratio(pg.rps, raw.rps)} of raw`,
+  ]);
+  const [one, three] = postgres.spread;
+  if (one && three)
+    summary.push([
+      'ingest on PostgreSQL: three nodes, req/s',
+      fmt(three.rps),
+      `one node ${fmt(one.rps)}`,
+      ratio(three.rps, one.rps),
+    ]);
+  for (const d of postgres.detection)
+    summary.push([
+      `detection, ${d.label}: deadline → notification claimed`,
+      `p50 ${fmt(d.latencyMs.p50)} ms · p99 ${fmt(d.latencyMs.p99)} ms · max ${fmt(d.latencyMs.max)} ms`,
+      `empty sweep ${fmt(d.emptySweepUs, 1)} µs`,
+      `p99 ${d.latencyMs.p99 <= 1000 ? '≤' : '>'} 1 s target`,
+    ]);
+}
+
 if (dashboard) {
   summary.push([
     `dashboard: first page of ${fmt(dashboard.options.checks)} checks, p99`,
@@ -104,13 +135,14 @@ const out = [
   ...(ingest ? [ingestMarkdown(ingest), ''] : []),
   ...(detection ? [detectionMarkdown(detection), ''] : []),
   ...(dashboard ? [dashboardMarkdown(dashboard), ''] : []),
+  ...(postgres ? [postgresMarkdown(postgres), ''] : []),
 ].join('\n');
 process.stdout.write(`${out}\n`);
 
 const file = join(tmpdir(), `vigil-bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard }, null, 2)}\n`,
+  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard, postgres }, null, 2)}\n`,
 );
 console.error(`[bench] raw results saved to ${file}`);
 
@@ -118,5 +150,6 @@ const problems = [
   ...(ingest ? ingestProblems(ingest) : []),
   ...(detection ? detectionProblems(detection) : []),
   ...(dashboard ? dashboardProblems(dashboard) : []),
+  ...(postgres ? postgresProblems(postgres) : []),
 ];
 if (problems.length > 0) process.exitCode = 1;

@@ -111,31 +111,45 @@ export async function startRawServer(): Promise<RunningServer> {
 }
 
 export interface RunningVigil extends RunningServer {
+  /** the first-start key; empty for a node that joined a database another node set up */
   apiKey: string;
   dbPath: string;
 }
 
-/** Starts the compiled vigil (`node bin/vigil.js serve`) on a fresh database in a temp dir. */
-export async function startVigil(): Promise<RunningVigil> {
+export interface VigilOptions {
+  /** a postgres:// URL; a fresh SQLite file in a temp dir when absent */
+  databaseUrl?: string;
+  /** VIGIL_NODE_ID */
+  nodeId?: string;
+  /** whether this start creates the first project and prints its key (the first node only) */
+  bootstraps?: boolean;
+}
+
+/** Starts the compiled vigil (`node bin/vigil.js serve`), by default on a fresh SQLite file. */
+export async function startVigil(options: VigilOptions = {}): Promise<RunningVigil> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-'));
   const dbPath = join(dir, 'vigil.db');
   const port = await freePort();
   const child = launch('vigil', [join(ROOT, 'bin/vigil.js'), 'serve'], {
     ...process.env,
-    VIGIL_DATABASE_URL: `sqlite:${dbPath}`,
+    VIGIL_DATABASE_URL: options.databaseUrl ?? `sqlite:${dbPath}`,
     VIGIL_PORT: String(port),
     VIGIL_HOST: '127.0.0.1',
     VIGIL_LOG_LEVEL: 'warn',
+    ...(options.nodeId ? { VIGIL_NODE_ID: options.nodeId } : {}),
   });
   const stop = async () => {
     await stopChild(child);
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const m = await waitForOutput(child, 'vigil', /API key \(read-write, shown once\): (vgl_\S+)/);
+    const apiKey =
+      options.bootstraps === false
+        ? ''
+        : (await waitForOutput(child, 'vigil', /API key \(read-write, shown once\): (vgl_\S+)/))[1]!;
     const url = `http://127.0.0.1:${port}`;
     await waitForHealthy(url, child);
-    return { name: 'vigil', pid: child.pid!, url, apiKey: m[1]!, dbPath, output: child.output, stop };
+    return { name: 'vigil', pid: child.pid!, url, apiKey, dbPath, output: child.output, stop };
   } catch (err) {
     await stop();
     throw err;

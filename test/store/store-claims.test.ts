@@ -193,6 +193,27 @@ describe.each(storeFactories)('Store on $engine: claims', (factory) => {
       expect(new Set(ids)).toEqual(new Set(made.map((c) => c.id)));
     });
 
+    it('serialises two transactions that read and then write one check, failing neither', async () => {
+      const [check] = await checks({ status: 'up' });
+      const hold = latch();
+      const read = latch();
+      // each reads the check, then writes it from what it read (a ping, an edit, a sweep)
+      const readThenWrite = (tx: Parameters<Parameters<Store['transaction']>[0]>[0], name: string) =>
+        tx.getCheck(check!.id).then((c) => tx.updateCheck({ ...c!, name, rev: c!.rev + 1 }, c!.rev));
+      const first = store.transaction(async (tx) => {
+        const c = await tx.getCheck(check!.id);
+        read.open();
+        await hold.done;
+        return tx.updateCheck({ ...c!, name: 'first', rev: c!.rev + 1 }, c!.rev);
+      });
+      await read.done;
+      const second = store.transaction((tx) => readThenWrite(tx, 'second'));
+      await new Promise((resolve) => setTimeout(resolve, 50)); // as in the races above
+      hold.open();
+      expect(await Promise.all([first, second])).toEqual([true, true]);
+      expect(await store.getCheck(check!.id)).toMatchObject({ name: 'second', rev: check!.rev + 2 });
+    });
+
     it('never gives the same check, reminder or release to two of many concurrent claims', async () => {
       const due = Array.from({ length: 40 }, (_, i) => ({ nextDeadline: T0 - i }));
       const reminding = Array.from({ length: 40 }, (_, i) => ({ status: 'down' as const, remindAt: T0 - i }));

@@ -24,7 +24,15 @@ export const minOf = (r: Row | undefined): number | null =>
  * short chain of classes (accounts → checks → sources → outbox) only to keep each file readable.
  */
 export class PgSql {
-  constructor(protected readonly db: Queryable) {}
+  constructor(
+    protected readonly db: Queryable,
+    /**
+     * Inside transaction(): a check read there is locked until the commit (FOR UPDATE), as
+     * it is on SQLite, whose transactions run one at a time. Without it, a ping, a sweep and
+     * an edit on different nodes read the same rev and all but one fail their rev compare.
+     */
+    protected readonly lockReads = false,
+  ) {}
 
   protected async all(text: string, ...values: unknown[]): Promise<Row[]> {
     return (await this.db.query<Row>(text, values)).rows;

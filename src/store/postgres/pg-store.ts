@@ -40,7 +40,7 @@ class PgStore extends PgTx implements Store {
     try {
       await client.query('BEGIN');
       try {
-        const result = await fn(new PgTx(client));
+        const result = await fn(new PgTx(client, true));
         await client.query('COMMIT');
         return result;
       } catch (err) {

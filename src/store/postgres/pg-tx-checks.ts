@@ -38,10 +38,15 @@ export class PgChecks extends PgAccounts {
     await this.run(CHECK_INSERT, ...checkValues(c));
   }
   async getCheck(id: string) {
-    return (await this.checks('WHERE id = $1', id))[0] ?? null;
+    return (await this.checks(`WHERE id = $1${this.forUpdate}`, id))[0] ?? null;
   }
   async getCheckBySlug(projectId: string, slug: string) {
-    return (await this.checks('WHERE project_id = $1 AND slug = $2', projectId, slug))[0] ?? null;
+    return (
+      (await this.checks(`WHERE project_id = $1 AND slug = $2${this.forUpdate}`, projectId, slug))[0] ?? null
+    );
+  }
+  private get forUpdate(): string {
+    return this.lockReads ? ' FOR UPDATE' : '';
   }
   async getCheckByName(projectId: string, name: string) {
     const rows = await this.checks(
