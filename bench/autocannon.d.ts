@@ -15,6 +15,8 @@ declare module 'autocannon' {
       body?: string;
       expectBody?: string;
       title?: string;
+      /** requests sent in turn on each connection; setupRequest may change each one */
+      requests?: { setupRequest?: (req: Record<string, unknown>) => Record<string, unknown> }[];
     }
 
     interface Histogram {

@@ -169,7 +169,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
  * instead); a stable VIGIL_NODE_ID lets a restart take its work back at once.
  */
 export function defaultNodeId(): string {
-  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 40) || 'node';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9.-]/g, '-')
+      .slice(0, 40) || 'node';
   return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
 

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { isUniqueViolation } from '../store/store.ts';
 
 /** The one shape every API error has: `{ "error": { "code", "message", "details"? } }`. */
 export interface ErrorBody {
@@ -64,6 +65,15 @@ export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) =>
     const status = err.status as ContentfulStatusCode;
     return errorResponse(c, status, {
       error: { code: STATUS_CODES[status] ?? 'bad_request', message: err.message || 'bad request' },
+    });
+  }
+  // The checks before an insert passed, but another request inserted the same key meanwhile.
+  if (isUniqueViolation(err)) {
+    return errorResponse(c, 409, {
+      error: {
+        code: 'conflict',
+        message: 'it exists already: another request created it at the same moment',
+      },
     });
   }
   log(err);

@@ -45,6 +45,19 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
+/**
+ * The order to apply a batch in: by check, each check's pings in arrival order. On PostgreSQL
+ * a check read in a transaction stays locked until the commit; two batches (on this node or
+ * another) that took the same checks in different orders would deadlock, and PostgreSQL ends
+ * one of them only after a second. In one order, the later batch just waits its turn.
+ */
+function lockOrder(batch: Pending[]): number[] {
+  const key = ({ req: { target } }: Pending) =>
+    'checkId' in target ? `0${target.checkId}` : `1${target.pingKey}/${target.slug}`;
+  const keys = batch.map(key);
+  return keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
+}
+
 export class Ingestor {
   private queue: Pending[] = [];
   private scheduled = false;
@@ -94,8 +107,8 @@ export class Ingestor {
     const committed: Committed[] = [];
     try {
       const outcomes = await this.store.transaction(async (tx) => {
-        const out: PingOutcome[] = [];
-        for (const p of batch) out.push(await this.apply(tx, p.req, committed));
+        const out: PingOutcome[] = new Array(batch.length);
+        for (const i of lockOrder(batch)) out[i] = await this.apply(tx, batch[i]!.req, committed);
         return out;
       });
       for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);

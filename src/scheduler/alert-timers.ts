@@ -4,6 +4,7 @@ import { decideRelease, firstReminder, reminderInterval, wasSent } from '../core
 import { holdAt } from '../core/maintenance.ts';
 import { queueAlert } from '../ingest/queue-alerts.ts';
 import { DEFAULT_SILENCE_PERIOD } from '../projects/keys.ts';
+import { cachedReads } from '../store/read-cache.ts';
 import type { Check, FlipRow, Tx } from '../store/store.ts';
 
 export interface TimerContext {
@@ -141,7 +142,9 @@ export async function runAlertTimers(
   const flipIds = flips.map((f) => f.id);
   const checkIds = checks.map((c) => c.id);
   await store
-    .transaction(async (tx) => {
+    .transaction(async (txn) => {
+      // a window that ends releases many checks of one project at once: read it once
+      const tx = cachedReads(txn);
       for (const seen of flips) {
         // re-read inside the transaction: another pass may have moved it since the claim
         const flip = await tx.getFlip(seen.id);

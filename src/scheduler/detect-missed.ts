@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { transition } from '../core/status.ts';
 import type { Transition } from '../core/types.ts';
 import { type Committed, ConflictError, commitTransition } from '../ingest/commit-transition.ts';
+import { cachedReads } from '../store/read-cache.ts';
 import type { Check, Store, Tx } from '../store/store.ts';
 import { runAlertTimers } from './alert-timers.ts';
 import { Alarm, type Clock } from './clock.ts';
@@ -174,14 +175,18 @@ export class DeadlineScheduler extends EventEmitter<{
 
   /** Runs each claimed check through the state machine and commits what it decides. */
   private async sweepClaimed(
-    tx: Tx,
+    txn: Tx,
     due: Check[],
     now: number,
   ): Promise<{ committed: Committed[]; maxLagMs: number }> {
+    // the batch's checks share projects: their channels and windows are read once each
+    const tx = cachedReads(txn);
     const committed: Committed[] = [];
     let maxLagMs = 0;
-    for (const seen of due) {
-      // Re-read inside the transaction: a ping may have moved it since the select.
+    // By id, the order pings take check rows in too (see ingest.ts), so neither waits on
+    // the other in a cycle: each check read here stays locked until the commit on PostgreSQL.
+    for (const seen of [...due].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      // Re-read inside the transaction: a ping may have moved it since the claim.
       const check = await tx.getCheck(seen.id);
       if (!check || check.nextDeadline === null || check.nextDeadline > now) continue;
       const deferred = await this.options.deferDeadline?.(tx, check, now);

@@ -508,3 +508,12 @@ export interface Store extends Tx {
 
 /** The transaction committed, but the disk did not confirm it: do not retry it blindly. */
 export class SyncError extends Error {}
+
+/**
+ * Whether a write failed on a unique key (SQLite's SQLITE_CONSTRAINT_UNIQUE/PRIMARYKEY,
+ * PostgreSQL's 23505): two requests created the same thing at once, and the later one lost.
+ */
+export function isUniqueViolation(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -7,6 +7,7 @@ import { ProbeInputSchema } from '../../src/http/api/probe-schema.ts';
 import { defaultCheckConfig, newCheck } from '../../src/ingest/new-check.ts';
 import type { Check, Source } from '../../src/store/store.ts';
 import { createHarness, type Harness, T0 } from '../helpers/harness.ts';
+import { makeSource } from '../store/fixtures.ts';
 import { type CheckView, createCheck, expectApiError, getCheck, json, listPings } from './api-helpers.ts';
 
 let h: Harness;
@@ -224,26 +225,7 @@ describe('success_criteria', () => {
 
 describe('discovered checks', () => {
   async function discovered(overrides: Partial<Check> = {}): Promise<{ source: Source; check: Check }> {
-    const source: Source = {
-      id: randomUUID(),
-      projectId: h.project.id,
-      name: 'db1',
-      kind: 'pg_cron',
-      config: { url: 'postgres://monitor:secret@db.example:5432/app' },
-      severity: 'important',
-      tags: [],
-      syncInterval: 60,
-      grace: 120,
-      cursor: null,
-      nextSyncAt: T0,
-      lastSyncAt: null,
-      lastSuccessAt: null,
-      lastError: null,
-      lastErrorAt: null,
-      healthCheckId: null,
-      createdAt: T0,
-      updatedAt: T0,
-    };
+    const source = makeSource(h.project.id, { name: 'db1', tags: [] });
     await h.store.insertSource(source);
     const check: Check = {
       ...newCheck(

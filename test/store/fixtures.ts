@@ -7,7 +7,16 @@ import pg from 'pg';
 import { defaultCheckConfig, newCheck } from '../../src/ingest/new-check.ts';
 import { openPostgresStore } from '../../src/store/postgres/pg-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
-import type { ApiKey, Channel, Check, NewNotification, Ping, Project, Store } from '../../src/store/store.ts';
+import type {
+  ApiKey,
+  Channel,
+  Check,
+  NewNotification,
+  Ping,
+  Project,
+  Source,
+  Store,
+} from '../../src/store/store.ts';
 
 /** 2026-01-05T12:00:00Z */
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -261,6 +270,30 @@ export function makeNotification(
     payload: JSON.stringify({ event: 'down', flip: { id: flipId } }),
     nextAttemptAt: T0,
     createdAt: T0,
+    ...overrides,
+  };
+}
+
+export function makeSource(projectId: string, overrides: Partial<Source> = {}): Source {
+  return {
+    id: randomUUID(),
+    projectId,
+    name: `db-${randomUUID().slice(0, 6)}`,
+    kind: 'pg_cron',
+    config: { url: 'postgres://monitor:secret@db.example:5432/app' },
+    severity: 'important',
+    tags: ['db'],
+    syncInterval: 60,
+    grace: 120,
+    cursor: null,
+    nextSyncAt: T0,
+    lastSyncAt: null,
+    lastSuccessAt: null,
+    lastError: null,
+    lastErrorAt: null,
+    healthCheckId: null,
+    createdAt: T0,
+    updatedAt: T0,
     ...overrides,
   };
 }

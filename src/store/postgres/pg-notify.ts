@@ -36,6 +36,7 @@ interface Envelope {
 
 export class PgCluster implements Cluster {
   private readonly origin = randomBytes(8).toString('hex');
+  private readonly ownPrefix = `{"o":"${this.origin}",`;
   private readonly channel: string;
   private readonly listeners = new Set<(m: ClusterMessage) => void>();
   private client: pg.Client | null = null;
@@ -144,6 +145,8 @@ export class PgCluster implements Cluster {
   }
 
   private receive(payload: string): void {
+    // our own NOTIFYs come back too: recognised by their first bytes, without parsing them
+    if (payload.startsWith(this.ownPrefix)) return;
     let envelope: Envelope;
     try {
       envelope = JSON.parse(payload) as Envelope;
