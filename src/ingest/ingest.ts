@@ -37,6 +37,14 @@ export interface IngestOptions {
   onCommitted?: (committed: Committed) => void;
   /** most pings in one transaction */
   maxBatch?: number;
+  /**
+   * Most batch transactions open at once; the pings that arrive meanwhile wait and form the
+   * next batch. Default: unbounded on SQLite (its lock queues the transactions and their disk
+   * syncs overlap), 1 on PostgreSQL, where each transaction holds its checks' row locks through
+   * its commit: overlapping batches of the same checks only wait on each other, one commit
+   * per ping or two, where one at a time lets every commit carry all that arrived meanwhile.
+   */
+  maxInFlight?: number;
 }
 
 interface Pending {
@@ -63,12 +71,14 @@ export class Ingestor {
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly maxBatch: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly store: Store,
     private readonly options: IngestOptions,
   ) {
     this.maxBatch = options.maxBatch ?? 512;
+    this.maxInFlight = options.maxInFlight ?? (store.engine === 'postgres' ? 1 : Number.POSITIVE_INFINITY);
   }
 
   submit(req: PingRequest): Promise<PingOutcome> {
@@ -96,10 +106,17 @@ export class Ingestor {
    */
   private flush(): void {
     this.scheduled = false;
-    while (this.queue.length > 0) {
+    while (this.queue.length > 0 && this.inFlight.size < this.maxInFlight) {
       const done = this.commitBatch(this.queue.splice(0, this.maxBatch));
       this.inFlight.add(done);
-      void done.finally(() => this.inFlight.delete(done));
+      void done.finally(() => {
+        this.inFlight.delete(done);
+        // what queued up while the batches were full goes out now, as one batch
+        if (this.queue.length > 0 && !this.scheduled) {
+          this.scheduled = true;
+          setImmediate(() => this.flush());
+        }
+      });
     }
   }
 

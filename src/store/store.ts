@@ -396,7 +396,11 @@ export interface Tx {
   /** checks with a deadline in (from, to]: the ones vigil's own outage may have starved */
   checksWithDeadlineBetween(from: number, to: number, limit: number, afterId: string): Promise<Check[]>;
 
-  /** inserts the ping as number c.pingSeq and prunes pings older than the retention */
+  /**
+   * Inserts the ping as number c.pingSeq and prunes pings older than the retention. (On
+   * PostgreSQL each ping prunes the one it pushes out; what a lowered retention left behind
+   * goes at the next 256th ping.)
+   */
   insertPing(p: Omit<Ping, 'id'>, retention: number): Promise<number>;
   listPings(checkId: string, page: Page): Promise<Ping[]>;
   /** like listPings without the bodies: what a strip of recent results needs */

@@ -351,6 +351,13 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
       expect((await store.listPings(other.id, { limit: 10 })).map((p) => p.n)).toEqual([1]);
     });
 
+    it('drops what a lowered retention left behind by the next 256th ping', async () => {
+      const { check } = await projectWithCheck();
+      for (let n = 1; n <= 255; n++) await store.insertPing(makePing(check.id, n), 1000);
+      await store.insertPing(makePing(check.id, 256), 3);
+      expect((await store.listPings(check.id, { limit: 10 })).map((p) => p.n)).toEqual([256, 255, 254]);
+    });
+
     it('lists pings newest first and pages by number', async () => {
       const { check } = await projectWithCheck();
       for (let n = 1; n <= 7; n++) await store.insertPing(makePing(check.id, n), 100);
