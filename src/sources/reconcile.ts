@@ -127,7 +127,7 @@ async function createJobCheck(
       },
       ctx.now,
     ),
-    origin: { sourceId: source.id, sourceKey: job.key },
+    origin: { sourceId: source.id, sourceKey: job.key, details: job.details },
   };
   await tx.insertCheck(check);
   out.created++;
@@ -149,8 +149,17 @@ async function followJob(
   const name = jobName(source, job);
   const scheduleChanged = JSON.stringify(job.schedule) !== JSON.stringify(check.schedule);
   const rekeyed = check.origin!.sourceKey !== job.key;
-  if (slug !== check.slug || name !== check.name || scheduleChanged || check.archivedAt !== null || rekeyed) {
-    const origin = { sourceId: source.id, sourceKey: job.key };
+  // e.g. the job's command was changed with cron.alter_job: shown with the check, never alerted on
+  const detailsChanged = JSON.stringify(check.origin!.details) !== JSON.stringify(job.details);
+  if (
+    slug !== check.slug ||
+    name !== check.name ||
+    scheduleChanged ||
+    check.archivedAt !== null ||
+    rekeyed ||
+    detailsChanged
+  ) {
+    const origin = { sourceId: source.id, sourceKey: job.key, details: job.details };
     const written = await writeConfig(
       tx,
       check,

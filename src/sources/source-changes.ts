@@ -106,7 +106,7 @@ export async function createSource(
       ctx.now,
     ),
     // the empty key marks the source's own check among the ones it discovered
-    origin: { sourceId: id, sourceKey: '' },
+    origin: { sourceId: id, sourceKey: '', details: {} },
   };
   const source: Source = {
     id,

@@ -23,6 +23,8 @@ export interface JobSummary {
   /** for a down job: why, in the run's own words when it left any */
   lastMessage: string | null;
   running: boolean;
+  /** what the source says about the job (pg_cron: its command, database, user) */
+  details: Record<string, string | number | boolean | null>;
 }
 
 export interface SourceSummary {
@@ -82,6 +84,7 @@ async function summarizeJob(tx: Tx, check: Check): Promise<JobSummary> {
     schedule: describeSchedule(check.schedule),
     lastRunAt: check.lastPingAt,
     running: Object.keys(check.openRuns).length > 0,
+    details: check.origin?.details ?? {},
   };
   if (check.status !== 'down') {
     const outcome: JobOutcome = check.status === 'up' ? 'healthy' : check.status;

@@ -109,6 +109,7 @@ export const CHECK_COLUMNS = [
   'probe',
   'source_id',
   'source_key',
+  'source_details',
   'archived_at',
   'status',
   'failure_count',
@@ -143,6 +144,7 @@ export const checkValues = (c: Check): unknown[] => [
   c.probe === null ? null : JSON.stringify(c.probe),
   c.origin?.sourceId ?? null,
   c.origin?.sourceKey ?? null,
+  c.origin ? JSON.stringify(c.origin.details) : null,
   c.archivedAt,
   c.status,
   c.failureCount,
@@ -186,7 +188,11 @@ export function checkFromValues(v: unknown[]): Check {
     origin:
       v[col.source_id] == null
         ? null
-        : { sourceId: String(v[col.source_id]), sourceKey: String(v[col.source_key]) },
+        : {
+            sourceId: String(v[col.source_id]),
+            sourceKey: String(v[col.source_key]),
+            details: v[col.source_details] == null ? {} : JSON.parse(String(v[col.source_details])),
+          },
     archivedAt: numOrNull(v[col.archived_at]),
     status: v[col.status] as Check['status'],
     failureCount: num(v[col.failure_count]),

@@ -62,6 +62,8 @@ export interface CheckConfig {
 export interface CheckOrigin {
   sourceId: string;
   sourceKey: string;
+  /** what the source says about the job as last read (pg_cron: its command, database, user) */
+  details: Record<string, string | number | boolean | null>;
 }
 
 export interface Check extends CheckConfig, CheckState {

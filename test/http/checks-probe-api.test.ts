@@ -237,7 +237,7 @@ describe('discovered checks', () => {
         },
         T0,
       ),
-      origin: { sourceId: source.id, sourceKey: '42' },
+      origin: { sourceId: source.id, sourceKey: '42', details: {} },
       ...overrides,
     };
     await h.store.insertCheck(check);
@@ -336,11 +336,14 @@ describe('listing checks', () => {
     const sourceId = randomUUID();
     const found = await createCheck(h, { name: 'found' });
     const row = (await h.store.getCheck(found.id))!;
-    await h.store.updateCheck({ ...row, origin: { sourceId, sourceKey: '7' }, rev: row.rev + 1 }, row.rev);
+    await h.store.updateCheck(
+      { ...row, origin: { sourceId, sourceKey: '7', details: {} }, rev: row.rev + 1 },
+      row.rev,
+    );
     const res = await h.api('GET', `/checks?source=${sourceId}`);
     const { checks } = await json<{ checks: CheckView[] }>(res);
     expect(checks.map((c) => c.id)).toEqual([found.id]);
-    expect(checks[0]?.source).toEqual({ id: sourceId, key: '7' });
+    expect(checks[0]?.source).toEqual({ id: sourceId, key: '7', details: {} });
     expect(checks.map((c) => c.id)).not.toContain(mine.id);
   });
 

@@ -29,7 +29,7 @@ export async function jobCheck(
       { ...defaultCheckConfig(slug), name: job, schedule },
       h.clock.now(),
     ),
-    origin: { sourceId: source.id, sourceKey: key },
+    origin: { sourceId: source.id, sourceKey: key, details: {} },
   };
   await h.store.insertCheck(check);
   return check;

@@ -106,6 +106,15 @@ describe.skipIf(!pgCronAvailable())('the source runner', () => {
         origin: { sourceId: r.source.id, sourceKey: String(backup) },
         archivedAt: null,
       });
+      // what pg_cron says about the job travels with the check, for the people reading it
+      expect(check.origin?.details).toEqual({
+        jobid: backup,
+        schedule: `30 3 ${ON_FAR_DAY}`,
+        command: 'SELECT 1',
+        database: 'postgres',
+        username: role,
+        schedule_note: null,
+      });
       expect((await r.job(`job-${nameless!.jobid}`)).schedule.kind).toBe('cron');
       expect((await r.job('boot')).schedule).toEqual({ kind: 'none' });
     });
@@ -124,6 +133,18 @@ describe.skipIf(!pgCronAvailable())('the source runner', () => {
         lastError: null,
         nextSyncAt: T + 60 * SECOND,
       });
+    });
+
+    it("follows a change of the job's command into the check's source details, without a flip", async () => {
+      const { r, role } = await rigForRole();
+      const jobid = await schedule(role, 'vacuum');
+      await r.sync();
+      await cluster.sql("UPDATE cron.job SET command = 'VACUUM ANALYZE' WHERE jobid = $1", [jobid]);
+      const report = await r.sync();
+      expect(report.updated).toBe(1);
+      const check = await r.job('vacuum');
+      expect(check.origin?.details.command).toBe('VACUUM ANALYZE');
+      expect(check.status).toBe('new');
     });
 
     it('keeps team-owned fields and follows a rename and a reschedule in place', async () => {

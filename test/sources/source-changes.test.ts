@@ -45,7 +45,7 @@ async function failure(p: Promise<unknown>): Promise<{ reason: string; message: 
 async function discovered(source: Source, key: string, slug: string): Promise<Check> {
   const check: Check = {
     ...newCheck(randomUUID(), source.projectId, { ...defaultCheckConfig(slug), name: slug }, h.clock.now()),
-    origin: { sourceId: source.id, sourceKey: key },
+    origin: { sourceId: source.id, sourceKey: key, details: {} },
   };
   await h.store.insertCheck(check);
   return check;
@@ -78,7 +78,7 @@ describe('createSource', () => {
       severity: 'critical',
       tags: ['db'],
       status: 'new',
-      origin: { sourceId: source.id, sourceKey: '' },
+      origin: { sourceId: source.id, sourceKey: '', details: {} },
       archivedAt: null,
     });
     expect(health!.description).toMatch(/vigil's own check that it can read the pg_cron source "db1"/);

@@ -129,7 +129,11 @@ describe.each(storeFactories)('Store on $engine (sources and probes)', (factory)
     await store.insertSource(source);
     const check = makeCheck(p.id, {
       slug: `${source.name}/nightly`,
-      origin: { sourceId: source.id, sourceKey: '42' },
+      origin: {
+        sourceId: source.id,
+        sourceKey: '42',
+        details: { command: 'VACUUM', jobid: 42, ok: true, note: null },
+      },
       archivedAt: T0,
       successCriteria: 'rows deleted > 0',
       probe: PROBE,
@@ -145,7 +149,7 @@ describe.each(storeFactories)('Store on $engine (sources and probes)', (factory)
     const p = await project();
     const source = makeSource(p.id);
     await store.insertSource(source);
-    const origin = (key: string) => ({ sourceId: source.id, sourceKey: key });
+    const origin = (key: string) => ({ sourceId: source.id, sourceKey: key, details: {} });
     const live = makeCheck(p.id, { name: 'b live', slug: 'db/live', origin: origin('1') });
     const gone = makeCheck(p.id, { name: 'a gone', slug: 'db/gone', origin: origin('2'), archivedAt: T0 });
     const own = makeCheck(p.id, { name: 'c own', slug: 'own' });

@@ -162,10 +162,34 @@ describe('GET /checks/:id of an http check', () => {
     const id = await createCheck(h, { name: 'vacuum' });
     const sourceId = crypto.randomUUID();
     const row = (await h.store.getCheck(id))!;
-    await h.store.updateCheck({ ...row, origin: { sourceId, sourceKey: '42' }, rev: row.rev + 1 }, row.rev);
+    await h.store.updateCheck(
+      { ...row, origin: { sourceId, sourceKey: '42', details: {} }, rev: row.rev + 1 },
+      row.rev,
+    );
     const page = await html(browser.get(`/checks/${id}`));
     // the source is gone: its id stands in for its name
     expect(page).toContain(`Found by the source <a href="/sources">${sourceId}</a>`);
     expect(page).toContain('name, slug and schedule are managed there');
+    expect(page).not.toContain('class="job-command"');
+  });
+
+  it('shows what a discovered pg_cron job runs, escaped', async () => {
+    const id = await createCheck(h, { name: 'purge' });
+    const row = (await h.store.getCheck(id))!;
+    const details = {
+      jobid: 7,
+      command: "DELETE FROM t WHERE at < now() - '1 day' AND x <> 1",
+      database: 'app',
+      username: 'etl',
+    };
+    await h.store.updateCheck(
+      { ...row, origin: { sourceId: crypto.randomUUID(), sourceKey: '7', details }, rev: row.rev + 1 },
+      row.rev,
+    );
+    const page = await html(browser.get(`/checks/${id}`));
+    expect(page).toContain(
+      'Runs <code class="job-command">DELETE FROM t WHERE at &lt; now() - &#39;1 day&#39; AND x &lt;&gt; 1</code>',
+    );
+    expect(page).toContain('in app as etl');
   });
 });

@@ -421,7 +421,10 @@ describe('a discovered check in the form', () => {
       schedule: { kind: 'cron', expression: '0 3 * * *' },
     });
     const row = (await h.store.getCheck(id))!;
-    await h.store.updateCheck({ ...row, origin: { sourceId, sourceKey: '42' }, rev: row.rev + 1 }, row.rev);
+    await h.store.updateCheck(
+      { ...row, origin: { sourceId, sourceKey: '42', details: {} }, rev: row.rev + 1 },
+      row.rev,
+    );
     return id;
   }
 

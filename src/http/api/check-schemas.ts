@@ -107,6 +107,13 @@ export const CheckCreateSchema = CheckFieldsSchema.refine(
   { message: 'give a name or a slug', path: ['name'] },
 ).openapi('CheckCreate');
 
+/** What a source says about a job it discovered, as it last read it. */
+export const SourceDetailsSchema = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
+  .openapi({
+    description: 'what the source says about the job (pg_cron: jobid, schedule, command, database, username)',
+  });
+
 export const CheckSchema = z
   .object({
     id: z.string().uuid(),
@@ -126,9 +133,16 @@ export const CheckSchema = z
     kind: z.enum(['push', 'http']),
     probe: z.union([ProbeSchema, z.null()]),
     success_criteria: z.string(),
-    source: z.object({ id: z.string(), key: z.string() }).nullable().openapi({
-      description: 'the source that discovered the check (and owns its name, slug and schedule)',
-    }),
+    source: z
+      .object({
+        id: z.string(),
+        key: z.string(),
+        details: SourceDetailsSchema,
+      })
+      .nullable()
+      .openapi({
+        description: 'the source that discovered the check (and owns its name, slug and schedule)',
+      }),
     archived_at: z.string().nullable().openapi({
       description: 'when its job left its source; archived checks are listed only with ?archived=true',
     }),

@@ -30,7 +30,10 @@ export function checkView(check: Check, project: Project, baseUrl: string): z.in
     kind: check.probe === null ? 'push' : 'http',
     probe: check.probe === null ? null : probeView(check.probe),
     success_criteria: check.successCriteria,
-    source: check.origin === null ? null : { id: check.origin.sourceId, key: check.origin.sourceKey },
+    source:
+      check.origin === null
+        ? null
+        : { id: check.origin.sourceId, key: check.origin.sourceKey, details: check.origin.details },
     archived_at: isoOrNull(check.archivedAt),
     status: check.status,
     running: Object.keys(check.openRuns).length > 0,

@@ -12,7 +12,7 @@ import {
 } from '../../sources/source-changes.ts';
 import type { SourceSummary } from '../../sources/source-summary.ts';
 import type { Source, SourceKind } from '../../store/store.ts';
-import { Tag } from './check-schemas.ts';
+import { SourceDetailsSchema, Tag } from './check-schemas.ts';
 import { iso, isoOrNull } from './check-view.ts';
 
 const SourceName = z.string().regex(SOURCE_NAME_PATTERN, SOURCE_NAME_RULE);
@@ -131,6 +131,7 @@ export const SummarySchema = z
         last_run_at: z.string().nullable(),
         last_message: z.string().optional(),
         running: z.boolean(),
+        details: SourceDetailsSchema,
       }),
     ),
   })
@@ -192,6 +193,7 @@ export function summaryView(source: Source, s: SourceSummary): z.infer<typeof Su
       last_run_at: isoOrNull(j.lastRunAt),
       ...(j.lastMessage === null ? {} : { last_message: j.lastMessage }),
       running: j.running,
+      details: j.details,
     })),
   };
 }

@@ -33,6 +33,7 @@ export function up(_dialect: Dialect) {
     // A discovered check knows its source and its job there; archived ones leave the lists.
     await db.schema.alterTable('checks').addColumn('source_id', 'text').execute();
     await db.schema.alterTable('checks').addColumn('source_key', 'text').execute();
+    await db.schema.alterTable('checks').addColumn('source_details', 'text').execute();
     await db.schema.alterTable('checks').addColumn('archived_at', ms).execute();
     await db.schema
       .alterTable('checks')

@@ -177,6 +177,20 @@ export function CheckSetup({ check, source }: { check: Check; source: Source | n
           name, slug and schedule are managed there.
         </p>
       ) : null}
+      {check.origin !== null && typeof check.origin.details.command === 'string' ? (
+        <p>
+          Runs <code class="job-command">{check.origin.details.command}</code>
+          {typeof check.origin.details.database === 'string' ? (
+            <span class="muted">
+              {' '}
+              in {check.origin.details.database}
+              {typeof check.origin.details.username === 'string'
+                ? ` as ${check.origin.details.username}`
+                : ''}
+            </span>
+          ) : null}
+        </p>
+      ) : null}
       {check.archivedAt !== null ? (
         <p>
           <strong>Archived</strong> {utcText(check.archivedAt)}: its job left the source. The history is kept.
