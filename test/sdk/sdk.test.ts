@@ -72,6 +72,23 @@ describe('register', () => {
     expect(listed.body.checks).toHaveLength(1);
   });
 
+  it('registers an http check with its probe and success criteria', async () => {
+    const [check] = await client().register([
+      {
+        slug: 'sdk/site',
+        kind: 'http',
+        probe: { url: 'https://example.com/health', keyword: 'ok', timeout: 5 },
+        schedule: { kind: 'interval', period: 60 },
+        success_criteria: 'answers 2xx with "ok" within 5 s',
+      },
+    ]);
+    expect(check).toMatchObject({
+      kind: 'http',
+      probe: { method: 'GET', url: 'https://example.com/health', keyword: 'ok', timeout: 5 },
+      success_criteria: 'answers 2xx with "ok" within 5 s',
+    });
+  });
+
   it('logs a rejected spec and leaves it out when not strict', async () => {
     const logger = recorder();
     const vigil = new Vigil({ url: server.url, apiKey: server.bootstrap!.key, logger });

@@ -9,6 +9,7 @@ export type {
   Logger,
   PingAction,
   PingOptions,
+  ProbeSpec,
   RegisteredCheck,
   RunOptions,
   Schedule,

@@ -29,6 +29,26 @@ export interface CheckSpec {
   channels?: string[];
   /** seconds between reminders while down; null: none */
   realert_every?: number | null;
+  /** what a good run looks like, in the team's words (shown with the check and its alerts) */
+  success_criteria?: string;
+  /** `http`: vigil requests `probe.url` itself every schedule period (docs/http-probes.md) */
+  kind?: 'push' | 'http';
+  probe?: ProbeSpec;
+}
+
+/** An http check's request and what counts as success; the API's `probe` object. */
+export interface ProbeSpec {
+  url: string;
+  method?: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+  /** status codes that count as success, e.g. ["200-299", "301"]; default ["200-299"] */
+  expected_status?: string[];
+  /** the body must contain this (or must not, with keyword_mode "not_contains") */
+  keyword?: string;
+  keyword_mode?: 'contains' | 'not_contains';
+  /** seconds, shorter than the schedule's period; default 10 */
+  timeout?: number;
+  headers?: Record<string, string>;
+  body?: string;
 }
 
 /** A check as the server returns it (the fields the SDK relies on, and the rest untyped). */
