@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { CheckRuleError, SlugTakenError } from '../ingest/check-changes.ts';
 import { isUniqueViolation } from '../store/store.ts';
 
 /** The one shape every API error has: `{ "error": { "code", "message", "details"? } }`. */
@@ -67,6 +68,18 @@ export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) =>
       error: { code: STATUS_CODES[status] ?? 'bad_request', message: err.message || 'bad request' },
     });
   }
+  // A check edit the check's rules refuse, from any route that edits checks (the compat APIs too).
+  if (err instanceof CheckRuleError) {
+    return errorResponse(c, 400, {
+      error: {
+        code: 'invalid_request',
+        message: err.message,
+        details: [{ field: err.field, message: err.problem }],
+      },
+    });
+  }
+  if (err instanceof SlugTakenError)
+    return errorResponse(c, 409, { error: { code: 'conflict', message: err.message } });
   // The checks before an insert passed, but another request inserted the same key meanwhile.
   if (isUniqueViolation(err)) {
     return errorResponse(c, 409, {

@@ -96,7 +96,7 @@ function probeAfter(patch: CheckPatch, current: Check | null): Probe | null | un
  * would overwrite them at its next sync: refuses a change to them (sending them unchanged is
  * fine, so an exported check can be applied back). The team's fields stay editable.
  */
-export async function refuseSourceOwned(tx: Tx, check: Check, patch: CheckPatch): Promise<void> {
+async function refuseSourceOwned(tx: Tx, check: Check, patch: CheckPatch): Promise<void> {
   if (check.origin === null) return;
   const field = sourceOwnedChange(check, patch);
   if (field === null) return;
@@ -158,6 +158,8 @@ export async function createCheck(
  * (late -> up) is no news, so nothing is notified.
  */
 export async function updateCheck(tx: Tx, check: Check, patch: CheckPatch, now: number): Promise<Check> {
+  // here, not in each caller: the compat APIs and check-ins edit checks through this too
+  await refuseSourceOwned(tx, check, patch);
   if (
     patch.slug !== undefined &&
     patch.slug !== check.slug &&

@@ -141,6 +141,28 @@ describe('POST /api/daemon/register', () => {
   });
 });
 
+describe('a daemon id whose check a source discovered', () => {
+  it('is refused with a 400 saying why, and the check keeps its name and schedule', async () => {
+    // a pg_cron source named "daemon" with a job "worker-9" owns the slug daemon/worker-9
+    const created = await json<CheckView>(
+      await h.api('POST', '/checks', {
+        slug: 'daemon/worker-9',
+        schedule: { kind: 'interval', period: 600 },
+      }),
+    );
+    const row = (await h.store.getCheck(created.id))!;
+    const origin = { sourceId: crypto.randomUUID(), sourceKey: '9', details: {} };
+    await h.store.updateCheck({ ...row, origin, rev: row.rev + 1 }, row.rev);
+
+    const res = await register('worker-9');
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: string; details: string };
+    expect(body.error).toBe('Invalid request');
+    expect(body.details).toMatch(/^name: set by the source .* that discovered this check/);
+    expect(await h.store.getCheck(created.id)).toMatchObject({ name: row.name, schedule: row.schedule });
+  });
+});
+
 describe('POST /api/daemon/heartbeat', () => {
   beforeEach(async () => {
     await register();

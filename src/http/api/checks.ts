@@ -6,7 +6,6 @@ import {
   CheckRuleError,
   createCheck,
   pauseOrResume,
-  refuseSourceOwned,
   SlugTakenError,
   updateCheck,
 } from '../../ingest/check-changes.ts';
@@ -120,7 +119,6 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         if (!match && unique?.includes('name') && patch.name)
           match = await tx.getCheckByName(projectId, patch.name);
         if (match) {
-          await refuseSourceOwned(tx, match, patch);
           return { check: await updateCheck(tx, match, patch, t), created: false };
         }
         return {
@@ -249,7 +247,6 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         store.transaction(async (tx) => {
           const check = await owned(tx, key.projectId, c.req.valid('param').id);
           await knownChannels(tx, key.projectId, patch.channels);
-          await refuseSourceOwned(tx, check, patch);
           return updateCheck(tx, check, patch, now());
         }),
       );

@@ -5,6 +5,7 @@ import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
+import { CheckRuleError, SlugTakenError } from '../../ingest/check-changes.ts';
 import type { Check, Store } from '../../store/store.ts';
 
 export class CompatError extends Error {
@@ -25,6 +26,9 @@ export class CompatError extends Error {
 export function flatErrors(app: Hono, log: (err: unknown, msg: string) => void): void {
   app.onError((err, c) => {
     if (err instanceof CompatError) return c.json(err.body(), err.status);
+    // e.g. a registration that would rename a check a source discovered
+    if (err instanceof CheckRuleError) return c.json({ error: 'Invalid request', details: err.message }, 400);
+    if (err instanceof SlugTakenError) return c.json({ error: 'Conflict', details: err.message }, 409);
     log(err, `unhandled error on ${c.req.method} ${c.req.path}`);
     return c.json({ error: 'Internal error' }, 500);
   });

@@ -8,7 +8,6 @@ import {
   CheckRuleError,
   createCheck,
   pauseOrResume,
-  refuseSourceOwned,
   SlugTakenError,
   updateCheck,
 } from '../../ingest/check-changes.ts';
@@ -251,7 +250,6 @@ export function checkPages(app: Hono<WebEnv>, deps: AppDeps): void {
         const updated = await store.transaction(async (tx) => {
           // the row as it is now, not as it was when the form was read
           const fresh = (await tx.getCheck(check.id)) ?? check;
-          await refuseSourceOwned(tx, fresh, result.patch);
           return updateCheck(tx, fresh, result.patch, now());
         });
         deps.onCommitted({ check: updated, flipId: null, queued: 0 });
