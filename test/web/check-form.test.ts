@@ -6,6 +6,11 @@ import { createHarness, type Harness } from '../helpers/harness.ts';
 import { type Browser, signIn } from '../helpers/web.ts';
 import { createCheck } from '../scheduler/fixtures.ts';
 
+/** The error the form shows under a field, or undefined. */
+function errorUnder(page: string, field: string): string | undefined {
+  return new RegExp(`<small id="${field}-error" class="error">([^<]*)</small>`).exec(page)?.[1];
+}
+
 let h: Harness;
 let browser: Browser;
 beforeEach(async () => {
@@ -214,8 +219,7 @@ describe('creating a check', () => {
       }),
       400,
     );
-    const under = (field: string) =>
-      new RegExp(`<small id="${field}-error" class="error">([^<]*)</small>`).exec(page)?.[1];
+    const under = (field: string) => errorUnder(page, field);
     expect(under('slug')).toContain('lowercase letters');
     expect(under('tags')).toContain('&quot;bad tag!&quot;');
     expect(under('period')).toBe('must be a number, such as 5 or 1.5');
@@ -348,8 +352,7 @@ describe('http checks in the form', () => {
       }),
       400,
     );
-    const under = (field: string) =>
-      new RegExp(`<small id="${field}-error" class="error">([^<]*)</small>`).exec(page)?.[1];
+    const under = (field: string) => errorUnder(page, field);
     expect(under('probe_url')).toBe('URL must be an http:// or https:// URL');
     expect(under('probe_timeout')).toBe('must be a whole number of seconds');
     expect(under('probe_headers')).toContain('write each header as &quot;Name: value&quot;');
