@@ -5,6 +5,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/notifiers/http.ts';
+import { MAX_SYNC_WAIT_MS } from '../../src/sources/defer-deadline.ts';
 import { SourceRunner } from '../../src/sources/runner.ts';
 import { BASE_URL } from '../helpers/harness.ts';
 import { createCheck, MINUTE, SECOND } from '../scheduler/fixtures.ts';
@@ -371,6 +372,38 @@ describe.skipIf(!pgCronAvailable())('the source runner', () => {
         event: 'too_long',
         reason: `run "${runid}" exceeded max runtime (1 minute)`,
       });
+    });
+  });
+
+  describe("the source's health check", () => {
+    it('stays up from sync to sync, though each sync lands a moment after the interval', async () => {
+      const { r } = await rigForRole();
+      await r.sync();
+      // the next sync is due (T + 1 min) and the health check with it, but nobody has read yet
+      r.h.clock.set(T + MINUTE + 500);
+      await r.sweep();
+      expect((await r.health()).status).toBe('up');
+      r.h.clock.set(T + MINUTE + 900);
+      await r.sync();
+      r.h.clock.set(T + MINUTE + 1500);
+      await r.sweep();
+      const health = await r.health();
+      expect(health.status).toBe('up');
+      expect(await r.flips(health.id)).toEqual(['new->up']);
+    });
+
+    it('goes down when nobody has read the source for an interval and a minute past its due time', async () => {
+      const { r } = await rigForRole();
+      await r.sync();
+      // the runner is stuck: no sync after T. Within the wait, the deadline waits for one.
+      r.h.clock.set(T + MINUTE + MINUTE + MAX_SYNC_WAIT_MS - SECOND);
+      await r.sweep();
+      expect((await r.health()).status).toBe('up');
+      r.h.clock.set(T + MINUTE + MINUTE + MAX_SYNC_WAIT_MS + SECOND);
+      await r.sweep();
+      const health = await r.health();
+      expect(health.status).toBe('down');
+      expect(await r.alerts(health.id)).toBe(1);
     });
   });
 
