@@ -45,7 +45,7 @@ export function statusSpans(
 }
 
 export interface Uptime {
-  /** 0..1, or null when nothing was observed (new or paused all along) */
+  /** 0..1, or null when nothing was observed (new, paused or unknown all along) */
   ratio: number | null;
   /** ms observed (up, late or down) and ms down */
   observedMs: number;
@@ -56,7 +56,8 @@ export function uptimeOf(spans: readonly StatusSpan[]): Uptime {
   let observedMs = 0;
   let downMs = 0;
   for (const s of spans) {
-    if (s.status === 'new' || s.status === 'paused') continue;
+    // unknown: vigil could not see the job (its source was unreachable), so neither up nor down
+    if (s.status === 'new' || s.status === 'paused' || s.status === 'unknown') continue;
     observedMs += s.to - s.from;
     if (s.status === 'down') downMs += s.to - s.from;
   }

@@ -30,6 +30,16 @@ describe('statusSpans', () => {
 });
 
 describe('uptime', () => {
+  it('leaves out the time a check was unknown (its source could not be read)', () => {
+    const flips = [
+      { at: T, to: 'up' as const },
+      { at: T + 2 * H, to: 'unknown' as const },
+      { at: T + 6 * H, to: 'up' as const },
+      { at: T + 7 * H, to: 'down' as const },
+    ];
+    expect(uptime(flips, T, T + 8 * H, T)).toEqual({ ratio: 3 / 4, observedMs: 4 * H, downMs: H });
+  });
+
   it('is the share of observed time not down', () => {
     const flips = [
       { at: T, to: 'up' as const },
