@@ -33,9 +33,11 @@ export function note(message: string): void {
 
 /** Compiles src/ to dist/ so vigil runs as it does in production, not through tsx. */
 export function buildVigil(): void {
-  note('building dist/ (tsc -p tsconfig.build.json)');
-  const r = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
-  if (r.status !== 0) throw new Error(`tsc -p tsconfig.build.json failed with status ${r.status}`);
+  // `npm run build`, not tsc alone: the dashboard's static files must be in dist/ too, or a
+  // server started from it answers its pages with 500s
+  note('building dist/ (npm run build)');
+  const r = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+  if (r.status !== 0) throw new Error(`npm run build failed with status ${r.status}`);
 }
 
 function launch(name: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess & { output(): string } {
