@@ -104,7 +104,13 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     clock,
     logger,
     ingestor,
-    http,
+    // an inventory (a Supabase project's functions) is longer than any provider's answer to an
+    // alert: 4 MiB instead of 64 KiB holds thousands of functions
+    http: createHttpClient({
+      timeoutMs: config.deliveryTimeoutMs,
+      allowPrivateAddresses: config.allowPrivateTargets,
+      maxResponseBytes: 4 * 1024 * 1024,
+    }),
     allowPrivateTargets: config.allowPrivateTargets,
     baseUrl: config.baseUrl,
     newId: randomUUID,

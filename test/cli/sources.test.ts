@@ -131,6 +131,21 @@ describe('vigil sources sync, summary and ls', () => {
   });
 });
 
+describe('a large inventory', () => {
+  it('reads a project with 400 functions, a longer answer than any alert provider gives', async () => {
+    const before = fake.functions;
+    fake.functions = Array.from({ length: 400 }, (_, i) => fn(`function-${String(i).padStart(3, '0')}`));
+    try {
+      expect(JSON.stringify(fake.functions).length).toBeGreaterThan(64 * 1024);
+      const run = await vigilIn(['sources', 'sync', 'edge', '--json'], server.env);
+      expect(run.code).toBe(0);
+      expect(JSON.parse(run.out)).toMatchObject({ ok: true, jobs: 400 });
+    } finally {
+      fake.functions = before;
+    }
+  });
+});
+
 describe('vigil sources rm', () => {
   it('removes a source by name, archiving its checks', async () => {
     const run = await vigilIn(['sources', 'rm', 'db2'], server.env);
