@@ -403,7 +403,7 @@ export interface Tx {
    * PostgreSQL each ping prunes the one it pushes out; what a lowered retention left behind
    * goes at the next 256th ping.)
    */
-  insertPing(p: Omit<Ping, 'id'>, retention: number): Promise<number>;
+  insertPing(p: Omit<Ping, 'id'>, retention: number): Promise<void>;
   listPings(checkId: string, page: Page): Promise<Ping[]>;
   /** like listPings without the bodies: what a strip of recent results needs */
   listPingOutcomes(checkId: string, limit: number): Promise<PingOutcome[]>;
@@ -505,7 +505,7 @@ export interface Tx {
 }
 
 export interface Store extends Tx {
-  readonly engine: 'sqlite' | 'postgres';
+  readonly engine: 'sqlite' | 'postgres' | 'd1';
   /** runs `fn` in one transaction; it commits when `fn` resolves, rolls back when it throws */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;

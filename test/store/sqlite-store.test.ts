@@ -332,13 +332,14 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
   });
 
   describe('pings', () => {
-    it('stores pings under the numbers given and returns their ids', async () => {
+    it('stores pings under the numbers given, with ids in the order they came', async () => {
       const { check } = await projectWithCheck();
-      const id1 = await store.insertPing(makePing(check.id, 1), 100);
-      const id2 = await store.insertPing(makePing(check.id, 2, { kind: 'exit', exitStatus: 3 }), 100);
-      expect(id2).toBeGreaterThan(id1);
-      const last = await store.lastPing(check.id);
-      expect(last).toEqual({ id: id2, ...makePing(check.id, 2, { kind: 'exit', exitStatus: 3 }) });
+      await store.insertPing(makePing(check.id, 1), 100);
+      await store.insertPing(makePing(check.id, 2, { kind: 'exit', exitStatus: 3 }), 100);
+      const [second, first] = await store.listPings(check.id, { limit: 10 });
+      expect(second!.id).toBeGreaterThan(first!.id);
+      expect(second).toEqual({ id: second!.id, ...makePing(check.id, 2, { kind: 'exit', exitStatus: 3 }) });
+      expect(await store.lastPing(check.id)).toEqual(second);
     });
 
     it("keeps only the newest `retention` pings of a check and leaves other checks' pings alone", async () => {

@@ -146,10 +146,10 @@ export class PgChecks extends PgAccounts {
     // check 7x more than the insert itself. Every 256th ping sweeps the range, for what a
     // lowered retention left behind.
     const prune = p.n % 256 === 0 ? 'n <= $13::bigint' : 'n = $13::bigint';
-    const r = await this.one(
+    await this.run(
       `WITH pruned AS (DELETE FROM pings WHERE check_id = $1 AND ${prune})
        INSERT INTO pings (check_id, n, at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       p.checkId,
       p.n,
       p.at,
@@ -164,7 +164,6 @@ export class PgChecks extends PgAccounts {
       p.truncated ? 1 : 0,
       p.n - retention,
     );
-    return Number(r?.id);
   }
   async listPings(checkId: string, page: Parameters<Tx['listPings']>[1]) {
     const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;

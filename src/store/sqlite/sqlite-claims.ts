@@ -2,9 +2,9 @@
 // process owns the file (see process-lock.ts), so a claim never competes with another node;
 // it is kept anyway so both engines answer the Store contract the same way, and each claim is
 // one UPDATE … RETURNING, atomic on the one connection every caller shares.
-import { CHECK_COLUMNS, checkFromValues, type Row, toFlip } from '../rows.ts';
-import type { FlipRow } from '../store.ts';
-import type { Prepare } from './sqlite-tx.ts';
+import { CHECK_COLUMNS, checkFromValues, toFlip } from '../rows.ts';
+import type { Check, FlipRow } from '../store.ts';
+import type { SqlPort } from './sql-port.ts';
 
 const RETURNING_CHECK = `RETURNING ${CHECK_COLUMNS.join(', ')}`;
 /** a row nobody holds, or whose holder's claim ended */
@@ -44,72 +44,88 @@ export const EARLIEST_DEADLINE = earliestFree('checks', 'next_deadline');
 export const EARLIEST_REMINDER = earliestFree('checks', 'remind_at', "AND status = 'down'");
 export const EARLIEST_RELEASE = earliestFree('flips', 'release_at');
 
-function claimChecks(
-  prepare: Prepare,
+async function claimChecks(
+  port: SqlPort,
   sql: string,
   now: number,
   until: number,
   limit: number,
   owner: string,
-) {
-  return (prepare(sql).raw(true).all(until, owner, now, now, limit) as unknown[][]).map(checkFromValues);
+): Promise<Check[]> {
+  return (await port.claimValues(sql, [until, owner, now, now, limit])).map(checkFromValues);
 }
 
-export function claimDeadlines(prepare: Prepare, now: number, until: number, limit: number, owner: string) {
-  // RETURNING comes in no promised order: earliest deadline first again
-  return claimChecks(prepare, CLAIM_DEADLINES, now, until, limit, owner).sort(
-    (a, b) => (a.nextDeadline ?? 0) - (b.nextDeadline ?? 0),
-  );
-}
-
-export function claimReminders(prepare: Prepare, now: number, until: number, limit: number, owner: string) {
-  return claimChecks(prepare, CLAIM_REMINDERS, now, until, limit, owner).sort(
-    (a, b) => (a.remindAt ?? 0) - (b.remindAt ?? 0),
-  );
-}
-
-export function claimReleases(
-  prepare: Prepare,
+export async function claimDeadlines(
+  port: SqlPort,
   now: number,
   until: number,
   limit: number,
   owner: string,
-): FlipRow[] {
-  const rows = prepare(CLAIM_RELEASES).all(until, owner, now, now, limit) as Row[];
+) {
+  // RETURNING comes in no promised order: earliest deadline first again
+  return (await claimChecks(port, CLAIM_DEADLINES, now, until, limit, owner)).sort(
+    (a, b) => (a.nextDeadline ?? 0) - (b.nextDeadline ?? 0),
+  );
+}
+
+export async function claimReminders(
+  port: SqlPort,
+  now: number,
+  until: number,
+  limit: number,
+  owner: string,
+) {
+  return (await claimChecks(port, CLAIM_REMINDERS, now, until, limit, owner)).sort(
+    (a, b) => (a.remindAt ?? 0) - (b.remindAt ?? 0),
+  );
+}
+
+export async function claimReleases(
+  port: SqlPort,
+  now: number,
+  until: number,
+  limit: number,
+  owner: string,
+): Promise<FlipRow[]> {
+  const rows = await port.claim(CLAIM_RELEASES, [until, owner, now, now, limit]);
   return rows.map(toFlip).sort((a, b) => (a.releaseAt ?? 0) - (b.releaseAt ?? 0) || a.id - b.id);
 }
 
 /** Ends `owner`'s claims on the rows with these ids; the ids travel as one JSON array. */
-export function releaseClaims(
-  prepare: Prepare,
+export async function releaseClaims(
+  port: SqlPort,
   table: 'checks' | 'flips',
   owner: string,
   ids: readonly (string | number)[],
-): number {
-  if (ids.length === 0) return 0;
-  return prepare(
+): Promise<void> {
+  if (ids.length === 0) return;
+  await port.run(
     `UPDATE ${table} SET claim_until = NULL, claimed_by = NULL
      WHERE claimed_by = ? AND id IN (SELECT value FROM json_each(?))`,
-  ).run(owner, JSON.stringify(ids)).changes;
+    [owner, JSON.stringify(ids)],
+  );
 }
 
 /** Frees `owner`'s delivery leases and claims; returns the leases freed. */
-export function releaseOwner(prepare: Prepare, owner: string): number {
-  prepare('UPDATE checks SET claim_until = NULL, claimed_by = NULL WHERE claimed_by = ?').run(owner);
-  prepare('UPDATE flips SET claim_until = NULL, claimed_by = NULL WHERE claimed_by = ?').run(owner);
-  return prepare(
+export async function releaseOwner(port: SqlPort, owner: string): Promise<number> {
+  await port.run('UPDATE checks SET claim_until = NULL, claimed_by = NULL WHERE claimed_by = ?', [owner]);
+  await port.run('UPDATE flips SET claim_until = NULL, claimed_by = NULL WHERE claimed_by = ?', [owner]);
+  const freed = await port.run(
     "UPDATE notifications SET lease_until = NULL, lease_owner = NULL WHERE status = 'pending' AND lease_owner = ?",
-  ).run(owner).changes;
+    [owner],
+  );
+  return freed.changes;
 }
 
 /**
  * Frees every lease and claim, whoever took it. Only for the process that holds the file's
  * lock: nobody else can be working, so whatever is held was held by a process that died.
  */
-export function releaseEverything(prepare: Prepare): void {
-  prepare('UPDATE checks SET claim_until = NULL, claimed_by = NULL WHERE claimed_by IS NOT NULL').run();
-  prepare('UPDATE flips SET claim_until = NULL, claimed_by = NULL WHERE claimed_by IS NOT NULL').run();
-  prepare(
+export async function releaseEverything(port: SqlPort): Promise<void> {
+  await port.run('UPDATE checks SET claim_until = NULL, claimed_by = NULL WHERE claimed_by IS NOT NULL', []);
+  await port.run('UPDATE flips SET claim_until = NULL, claimed_by = NULL WHERE claimed_by IS NOT NULL', []);
+  await port.run(
     "UPDATE notifications SET lease_until = NULL, lease_owner = NULL WHERE status = 'pending' AND lease_until IS NOT NULL",
-  ).run();
+    [],
+  );
 }

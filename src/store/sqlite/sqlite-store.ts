@@ -7,6 +7,7 @@ import { sqliteDialect } from '../migrations/dialect.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Store } from '../store.ts';
 import { acquireProcessLock } from './process-lock.ts';
+import { betterSqlitePort } from './sql-port.ts';
 import { releaseEverything } from './sqlite-claims.ts';
 import { SqliteTx } from './sqlite-tx.ts';
 import { WalSync } from './wal-sync.ts';
@@ -45,12 +46,13 @@ export async function openSqliteStore(path: string, options: { exclusive?: boole
   };
   // Holding the file's lock, this process is the only node: every lease and claim left in the
   // file was taken by a process that died, and its work is due again now, not when they end.
-  if (options.exclusive) releaseEverything(prepare);
   const wal = new WalSync(path === ':memory:' ? null : `${path}-wal`);
   // An autocommit write is committed when it returns; inside a transaction, at COMMIT.
-  const tx = new SqliteTx(prepare, () => {
+  const port = betterSqlitePort(prepare, () => {
     if (!db.inTransaction) wal.noteCommit();
   });
+  if (options.exclusive) await releaseEverything(port);
+  const tx = new SqliteTx(port);
 
   let tail: Promise<unknown> = Promise.resolve();
   let held = 0;

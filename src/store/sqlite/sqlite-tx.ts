@@ -1,4 +1,3 @@
-import type Database from 'better-sqlite3';
 import {
   CHANNEL_COLUMNS,
   CHANNEL_UPDATE_COLUMNS,
@@ -32,6 +31,7 @@ import {
   toUser,
 } from '../rows.ts';
 import type { Check, PingOutcome, Tx } from '../store.ts';
+import type { SqlPort, WriteResult } from './sql-port.ts';
 import {
   claimDeadlines,
   claimReleases,
@@ -56,42 +56,29 @@ const CHECK_UPDATE = `UPDATE checks SET ${CHECK_COLUMNS.slice(1)
   .map((c) => `${c} = ?`)
   .join(', ')} WHERE id = ? AND rev = ?`;
 
-/** Prepares a statement once and hands out the cached one after. */
-export type Prepare = (sql: string) => Database.Statement;
-
 /**
- * Every Tx method as SQL on one better-sqlite3 connection. The methods run synchronously
- * underneath; they are async only to share the Store interface with PostgreSQL.
+ * Every Tx method as SQL on SQLite, through a SqlPort: better-sqlite3 in this process, or
+ * Cloudflare D1 (which shares this SQL; see ../d1/d1-store.ts).
  */
 export class SqliteTx implements Tx {
-  constructor(
-    private readonly prepare: Prepare,
-    /** told after every write statement */
-    private readonly onWrite: () => void = () => {},
-  ) {}
+  constructor(protected readonly port: SqlPort) {}
 
-  #all(sql: string, ...params: unknown[]): Row[] {
-    return this.prepare(sql).all(...params) as Row[];
+  #all(sql: string, ...params: unknown[]): Promise<Row[]> {
+    return this.port.all(sql, params);
   }
-  #one(sql: string, ...params: unknown[]): Row | undefined {
-    return this.prepare(sql).get(...params) as Row | undefined;
+  async #one(sql: string, ...params: unknown[]): Promise<Row | undefined> {
+    return (await this.port.all(sql, params))[0];
   }
   /** Checks by a query on `checks`; raw rows skip building an object per row (3x faster). */
-  #checks(where: string, ...params: unknown[]): Check[] {
-    const rows = this.prepare(`${CHECK_SELECT} ${where}`)
-      .raw(true)
-      .all(...params) as unknown[][];
-    return rows.map(checkFromValues);
+  async #checks(where: string, ...params: unknown[]): Promise<Check[]> {
+    return (await this.port.values(`${CHECK_SELECT} ${where}`, params)).map(checkFromValues);
   }
-
-  #run(sql: string, ...params: unknown[]): Database.RunResult {
-    const result = this.prepare(sql).run(...params);
-    this.onWrite();
-    return result;
+  #run(sql: string, ...params: unknown[]): Promise<WriteResult> {
+    return this.port.run(sql, params);
   }
 
   async insertProject(p: Parameters<Tx['insertProject']>[0]) {
-    this.#run(
+    await this.#run(
       'INSERT INTO projects (id, name, ping_key, silence_period, badge_key, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       p.id,
       p.name,
@@ -102,7 +89,7 @@ export class SqliteTx implements Tx {
     );
   }
   async updateProject(p: Parameters<Tx['updateProject']>[0]) {
-    this.#run(
+    await this.#run(
       'UPDATE projects SET name = ?, ping_key = ?, silence_period = ?, badge_key = ? WHERE id = ?',
       p.name,
       p.pingKey,
@@ -112,12 +99,12 @@ export class SqliteTx implements Tx {
     );
   }
   async getProjectByBadgeKey(badgeKey: string) {
-    const r = this.#one('SELECT * FROM projects WHERE badge_key = ?', badgeKey);
+    const r = await this.#one('SELECT * FROM projects WHERE badge_key = ?', badgeKey);
     return r ? toProject(r) : null;
   }
 
   async insertUser(u: Parameters<Tx['insertUser']>[0]) {
-    this.#run(
+    await this.#run(
       'INSERT INTO users (id, email, password_hash, created_at) VALUES (?, ?, ?, ?)',
       u.id,
       u.email,
@@ -126,22 +113,27 @@ export class SqliteTx implements Tx {
     );
   }
   async getUser(id: string) {
-    const r = this.#one('SELECT * FROM users WHERE id = ?', id);
+    const r = await this.#one('SELECT * FROM users WHERE id = ?', id);
     return r ? toUser(r) : null;
   }
   async getUserByEmail(email: string) {
     // emails are stored lower-cased (see src/auth/users.ts), so this is an index lookup
-    const r = this.#one('SELECT * FROM users WHERE email = ?', email.toLowerCase());
+    const r = await this.#one('SELECT * FROM users WHERE email = ?', email.toLowerCase());
     return r ? toUser(r) : null;
   }
   async listUsers() {
-    return this.#all('SELECT * FROM users ORDER BY email').map(toUser);
+    return (await this.#all('SELECT * FROM users ORDER BY email')).map(toUser);
   }
   async updateUser(u: Parameters<Tx['updateUser']>[0]) {
-    this.#run('UPDATE users SET email = ?, password_hash = ? WHERE id = ?', u.email, u.passwordHash, u.id);
+    await this.#run(
+      'UPDATE users SET email = ?, password_hash = ? WHERE id = ?',
+      u.email,
+      u.passwordHash,
+      u.id,
+    );
   }
   async putMembership(m: Parameters<Tx['putMembership']>[0]) {
-    this.#run(
+    await this.#run(
       `INSERT INTO memberships (user_id, project_id, role, created_at) VALUES (?, ?, ?, ?)
        ON CONFLICT (user_id, project_id) DO UPDATE SET role = excluded.role`,
       m.userId,
@@ -152,24 +144,26 @@ export class SqliteTx implements Tx {
   }
   async deleteMembership(userId: string, projectId: string) {
     return (
-      this.#run('DELETE FROM memberships WHERE user_id = ? AND project_id = ?', userId, projectId).changes > 0
+      (await this.#run('DELETE FROM memberships WHERE user_id = ? AND project_id = ?', userId, projectId))
+        .changes > 0
     );
   }
   async listMemberships(userId: string) {
-    return this.#all(
-      'SELECT * FROM memberships WHERE user_id = ? ORDER BY created_at, project_id',
-      userId,
+    return (
+      await this.#all('SELECT * FROM memberships WHERE user_id = ? ORDER BY created_at, project_id', userId)
     ).map(toMembership);
   }
   async listMembers(projectId: string) {
-    return this.#all(
-      'SELECT * FROM memberships WHERE project_id = ? ORDER BY created_at, user_id',
-      projectId,
+    return (
+      await this.#all(
+        'SELECT * FROM memberships WHERE project_id = ? ORDER BY created_at, user_id',
+        projectId,
+      )
     ).map(toMembership);
   }
 
   async insertSession(x: Parameters<Tx['insertSession']>[0]) {
-    this.#run(
+    await this.#run(
       'INSERT INTO sessions (id, user_id, csrf_token, project_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)',
       x.id,
       x.userId,
@@ -180,11 +174,11 @@ export class SqliteTx implements Tx {
     );
   }
   async getSession(id: string) {
-    const r = this.#one('SELECT * FROM sessions WHERE id = ?', id);
+    const r = await this.#one('SELECT * FROM sessions WHERE id = ?', id);
     return r ? toSession(r) : null;
   }
   async updateSession(x: Parameters<Tx['updateSession']>[0]) {
-    this.#run(
+    await this.#run(
       'UPDATE sessions SET project_id = ?, expires_at = ? WHERE id = ?',
       x.projectId,
       x.expiresAt,
@@ -192,53 +186,56 @@ export class SqliteTx implements Tx {
     );
   }
   async deleteSession(id: string) {
-    return this.#run('DELETE FROM sessions WHERE id = ?', id).changes > 0;
+    return (await this.#run('DELETE FROM sessions WHERE id = ?', id)).changes > 0;
   }
   async deleteUserSessions(userId: string) {
-    return this.#run('DELETE FROM sessions WHERE user_id = ?', userId).changes;
+    return (await this.#run('DELETE FROM sessions WHERE user_id = ?', userId)).changes;
   }
   async deleteExpiredSessions(now: number) {
-    return this.#run('DELETE FROM sessions WHERE expires_at <= ?', now).changes;
+    return (await this.#run('DELETE FROM sessions WHERE expires_at <= ?', now)).changes;
   }
 
   async insertIncident(i: Parameters<Tx['insertIncident']>[0]) {
-    return Number(
-      this.#run(
-        `INSERT INTO incidents (project_id, check_id, flip_id, event, reason, opened_at, resolved_at, acknowledged_at, acknowledged_by)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        i.projectId,
-        i.checkId,
-        i.flipId,
-        i.event,
-        i.reason,
-        i.openedAt,
-        i.resolvedAt,
-        i.acknowledgedAt,
-        i.acknowledgedBy,
-      ).lastInsertRowid,
+    const id = await this.port.newId('incidents');
+    const r = await this.#run(
+      `INSERT INTO incidents (id, project_id, check_id, flip_id, event, reason, opened_at, resolved_at, acknowledged_at, acknowledged_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      i.projectId,
+      i.checkId,
+      i.flipId,
+      i.event,
+      i.reason,
+      i.openedAt,
+      i.resolvedAt,
+      i.acknowledgedAt,
+      i.acknowledgedBy,
     );
+    return id ?? r.lastId;
   }
   async getIncident(id: number) {
-    const r = this.#one('SELECT * FROM incidents WHERE id = ?', id);
+    const r = await this.#one('SELECT * FROM incidents WHERE id = ?', id);
     return r ? toIncident(r) : null;
   }
   async openIncident(checkId: string) {
-    const r = this.#one(
+    const r = await this.#one(
       'SELECT * FROM incidents WHERE check_id = ? AND resolved_at IS NULL ORDER BY id DESC LIMIT 1',
       checkId,
     );
     return r ? toIncident(r) : null;
   }
   async resolveIncident(id: number, at: number) {
-    this.#run('UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL', at, id);
+    await this.#run('UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL', at, id);
   }
   async acknowledgeIncident(id: number, at: number, by: string) {
     return (
-      this.#run(
-        'UPDATE incidents SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL',
-        at,
-        by,
-        id,
+      (
+        await this.#run(
+          'UPDATE incidents SET acknowledged_at = ?, acknowledged_by = ? WHERE id = ? AND acknowledged_at IS NULL',
+          at,
+          by,
+          id,
+        )
       ).changes > 0
     );
   }
@@ -254,15 +251,17 @@ export class SqliteTx implements Tx {
       where.push('id < ?');
       params.push(opts.before);
     }
-    return this.#all(
-      `SELECT * FROM incidents WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
-      ...params,
-      opts.limit,
+    return (
+      await this.#all(
+        `SELECT * FROM incidents WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+        ...params,
+        opts.limit,
+      )
     ).map(toIncident);
   }
 
   async insertStatusPage(p: Parameters<Tx['insertStatusPage']>[0]) {
-    this.#run(
+    await this.#run(
       'INSERT INTO status_pages (id, project_id, slug, title, check_ids, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       p.id,
       p.projectId,
@@ -274,20 +273,20 @@ export class SqliteTx implements Tx {
     );
   }
   async getStatusPage(id: string) {
-    const r = this.#one('SELECT * FROM status_pages WHERE id = ?', id);
+    const r = await this.#one('SELECT * FROM status_pages WHERE id = ?', id);
     return r ? toStatusPage(r) : null;
   }
   async getStatusPageBySlug(slug: string) {
-    const r = this.#one('SELECT * FROM status_pages WHERE slug = ?', slug);
+    const r = await this.#one('SELECT * FROM status_pages WHERE slug = ?', slug);
     return r ? toStatusPage(r) : null;
   }
   async listStatusPages(projectId: string) {
-    return this.#all('SELECT * FROM status_pages WHERE project_id = ? ORDER BY slug', projectId).map(
+    return (await this.#all('SELECT * FROM status_pages WHERE project_id = ? ORDER BY slug', projectId)).map(
       toStatusPage,
     );
   }
   async updateStatusPage(p: Parameters<Tx['updateStatusPage']>[0]) {
-    this.#run(
+    await this.#run(
       'UPDATE status_pages SET slug = ?, title = ?, check_ids = ?, updated_at = ? WHERE id = ?',
       p.slug,
       p.title,
@@ -297,26 +296,26 @@ export class SqliteTx implements Tx {
     );
   }
   async deleteStatusPage(id: string) {
-    return this.#run('DELETE FROM status_pages WHERE id = ?', id).changes > 0;
+    return (await this.#run('DELETE FROM status_pages WHERE id = ?', id)).changes > 0;
   }
   async getProject(id: string) {
-    const r = this.#one('SELECT * FROM projects WHERE id = ?', id);
+    const r = await this.#one('SELECT * FROM projects WHERE id = ?', id);
     return r ? toProject(r) : null;
   }
   async getProjectByName(name: string) {
-    const r = this.#one('SELECT * FROM projects WHERE name = ?', name);
+    const r = await this.#one('SELECT * FROM projects WHERE name = ?', name);
     return r ? toProject(r) : null;
   }
   async getProjectByPingKey(pingKey: string) {
-    const r = this.#one('SELECT * FROM projects WHERE ping_key = ?', pingKey);
+    const r = await this.#one('SELECT * FROM projects WHERE ping_key = ?', pingKey);
     return r ? toProject(r) : null;
   }
   async listProjects() {
-    return this.#all('SELECT * FROM projects ORDER BY created_at, id').map(toProject);
+    return (await this.#all('SELECT * FROM projects ORDER BY created_at, id')).map(toProject);
   }
 
   async insertApiKey(k: Parameters<Tx['insertApiKey']>[0]) {
-    this.#run(
+    await this.#run(
       'INSERT INTO api_keys (id, project_id, name, prefix, hash, read_only, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       k.id,
       k.projectId,
@@ -328,33 +327,40 @@ export class SqliteTx implements Tx {
     );
   }
   async getApiKeyByHash(hash: string) {
-    const r = this.#one('SELECT * FROM api_keys WHERE hash = ?', hash);
+    const r = await this.#one('SELECT * FROM api_keys WHERE hash = ?', hash);
     return r ? toApiKey(r) : null;
   }
   async listApiKeys(projectId?: string) {
     return (
       projectId === undefined
-        ? this.#all('SELECT * FROM api_keys ORDER BY created_at, id')
-        : this.#all('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id', projectId)
+        ? await this.#all('SELECT * FROM api_keys ORDER BY created_at, id')
+        : await this.#all('SELECT * FROM api_keys WHERE project_id = ? ORDER BY created_at, id', projectId)
     ).map(toApiKey);
   }
   async deleteApiKey(idOrPrefix: string) {
-    return this.#run('DELETE FROM api_keys WHERE id = ? OR prefix = ?', idOrPrefix, idOrPrefix).changes > 0;
+    return (
+      (await this.#run('DELETE FROM api_keys WHERE id = ? OR prefix = ?', idOrPrefix, idOrPrefix)).changes > 0
+    );
   }
 
   async insertCheck(c: Parameters<Tx['insertCheck']>[0]) {
-    this.#run(CHECK_INSERT, ...checkValues(c));
+    await this.#run(CHECK_INSERT, ...checkValues(c));
   }
   async getCheck(id: string) {
-    return this.#checks('WHERE id = ?', id)[0] ?? null;
+    return (await this.#checks('WHERE id = ?', id))[0] ?? null;
   }
   async getCheckBySlug(projectId: string, slug: string) {
-    return this.#checks('WHERE project_id = ? AND slug = ?', projectId, slug)[0] ?? null;
+    return (await this.#checks('WHERE project_id = ? AND slug = ?', projectId, slug))[0] ?? null;
   }
   async getCheckByName(projectId: string, name: string) {
     return (
-      this.#checks('WHERE project_id = ? AND name = ? ORDER BY created_at, id LIMIT 1', projectId, name)[0] ??
-      null
+      (
+        await this.#checks(
+          'WHERE project_id = ? AND name = ? ORDER BY created_at, id LIMIT 1',
+          projectId,
+          name,
+        )
+      )[0] ?? null
     );
   }
   async listChecks(
@@ -392,7 +398,7 @@ export class SqliteTx implements Tx {
       where.push('(name > ? OR (name = ? AND id > ?))');
       params.push(cursor[0], cursor[0], cursor[1]);
     }
-    const rows = this.#checks(
+    const rows = await this.#checks(
       `WHERE ${where.join(' AND ')} ORDER BY name, id LIMIT ?`,
       ...params,
       page.limit + 1,
@@ -403,59 +409,53 @@ export class SqliteTx implements Tx {
   }
   async updateCheck(c: Parameters<Tx['updateCheck']>[0], expectedRev: number) {
     const values = checkValues(c).slice(1);
-    return this.#run(CHECK_UPDATE, ...values, c.id, expectedRev).changes === 1;
+    return (await this.#run(CHECK_UPDATE, ...values, c.id, expectedRev)).changes === 1;
   }
   async updateCheckState(c: Parameters<Tx['updateCheckState']>[0], expectedRev: number) {
-    return this.#run(CHECK_STATE_UPDATE, ...checkStateValues(c), c.id, expectedRev).changes === 1;
+    return (await this.#run(CHECK_STATE_UPDATE, ...checkStateValues(c), c.id, expectedRev)).changes === 1;
   }
   async deleteCheck(id: string) {
-    return this.#run('DELETE FROM checks WHERE id = ?', id).changes > 0;
+    return (await this.#run('DELETE FROM checks WHERE id = ?', id)).changes > 0;
   }
   async dueChecks(now: number, limit: number) {
-    return this.#checks(
+    return await this.#checks(
       'WHERE next_deadline IS NOT NULL AND next_deadline <= ? ORDER BY next_deadline LIMIT ?',
       now,
       limit,
     );
   }
   async earliestDeadline() {
-    const r = this.#one(EARLIEST_DEADLINE);
+    const r = await this.#one(EARLIEST_DEADLINE);
     return r?.t === null || r?.t === undefined ? null : Number(r.t);
   }
   async claimDueChecks(now: number, claimUntil: number, limit: number, owner: string) {
-    const checks = claimDeadlines(this.prepare, now, claimUntil, limit, owner);
-    if (checks.length > 0) this.onWrite();
-    return checks;
+    return claimDeadlines(this.port, now, claimUntil, limit, owner);
   }
   async claimDueReminders(now: number, claimUntil: number, limit: number, owner: string) {
-    const checks = claimReminders(this.prepare, now, claimUntil, limit, owner);
-    if (checks.length > 0) this.onWrite();
-    return checks;
+    return claimReminders(this.port, now, claimUntil, limit, owner);
   }
   async releaseCheckClaims(owner: string, checkIds: string[]) {
-    if (releaseClaims(this.prepare, 'checks', owner, checkIds) > 0) this.onWrite();
+    await releaseClaims(this.port, 'checks', owner, checkIds);
   }
   async claimDueReleases(now: number, claimUntil: number, limit: number, owner: string) {
-    const flips = claimReleases(this.prepare, now, claimUntil, limit, owner);
-    if (flips.length > 0) this.onWrite();
-    return flips;
+    return claimReleases(this.port, now, claimUntil, limit, owner);
   }
   async releaseFlipClaims(owner: string, flipIds: number[]) {
-    if (releaseClaims(this.prepare, 'flips', owner, flipIds) > 0) this.onWrite();
+    await releaseClaims(this.port, 'flips', owner, flipIds);
   }
   async dueReminders(now: number, limit: number) {
-    return this.#checks(
+    return await this.#checks(
       "WHERE remind_at IS NOT NULL AND remind_at <= ? AND status = 'down' ORDER BY remind_at LIMIT ?",
       now,
       limit,
     );
   }
   async earliestReminder() {
-    const r = this.#one(EARLIEST_REMINDER);
+    const r = await this.#one(EARLIEST_REMINDER);
     return r?.t === null || r?.t === undefined ? null : Number(r.t);
   }
   async checksWithDeadlineBetween(from: number, to: number, limit: number, afterId: string) {
-    return this.#checks(
+    return await this.#checks(
       'WHERE next_deadline > ? AND next_deadline <= ? AND id > ? ORDER BY id LIMIT ?',
       from,
       to,
@@ -465,7 +465,7 @@ export class SqliteTx implements Tx {
   }
 
   async insertPing(p: Parameters<Tx['insertPing']>[0], retention: number) {
-    const id = this.#run(
+    await this.#run(
       `INSERT INTO pings (check_id, n, at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       p.checkId,
@@ -480,25 +480,28 @@ export class SqliteTx implements Tx {
       p.durationMs,
       p.body,
       p.truncated ? 1 : 0,
-    ).lastInsertRowid;
+    );
     // an index range scan that usually finds nothing; cheaper than a separate pruning pass
-    this.#run('DELETE FROM pings WHERE check_id = ? AND n <= ?', p.checkId, p.n - retention);
-    return Number(id);
+    await this.#run('DELETE FROM pings WHERE check_id = ? AND n <= ?', p.checkId, p.n - retention);
   }
   async listPings(checkId: string, page: Parameters<Tx['listPings']>[1]) {
     const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;
-    return this.#all(
-      'SELECT * FROM pings WHERE check_id = ? AND n < ? ORDER BY n DESC LIMIT ?',
-      checkId,
-      before,
-      page.limit,
+    return (
+      await this.#all(
+        'SELECT * FROM pings WHERE check_id = ? AND n < ? ORDER BY n DESC LIMIT ?',
+        checkId,
+        before,
+        page.limit,
+      )
     ).map(toPing);
   }
   async listPingOutcomes(checkId: string, limit: number) {
-    return this.#all(
-      'SELECT n, at, kind, exit_status FROM pings WHERE check_id = ? ORDER BY n DESC LIMIT ?',
-      checkId,
-      limit,
+    return (
+      await this.#all(
+        'SELECT n, at, kind, exit_status FROM pings WHERE check_id = ? ORDER BY n DESC LIMIT ?',
+        checkId,
+        limit,
+      )
     ).map((r) => ({
       n: Number(r.n),
       at: Number(r.at),
@@ -507,41 +510,42 @@ export class SqliteTx implements Tx {
     }));
   }
   async lastPing(checkId: string) {
-    const r = this.#one('SELECT * FROM pings WHERE check_id = ? ORDER BY n DESC LIMIT 1', checkId);
+    const r = await this.#one('SELECT * FROM pings WHERE check_id = ? ORDER BY n DESC LIMIT 1', checkId);
     return r ? toPing(r) : null;
   }
   async insertFlip(f: Parameters<Tx['insertFlip']>[0]) {
-    return Number(
-      this.#run(
-        `INSERT INTO flips (check_id, at, from_status, to_status, reason, event, alert, alert_note, release_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        f.checkId,
-        f.at,
-        f.from,
-        f.to,
-        f.reason,
-        f.event ?? null,
-        f.alert ?? null,
-        f.alertNote ?? null,
-        f.releaseAt ?? null,
-      ).lastInsertRowid,
+    const id = await this.port.newId('flips');
+    const r = await this.#run(
+      `INSERT INTO flips (id, check_id, at, from_status, to_status, reason, event, alert, alert_note, release_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id,
+      f.checkId,
+      f.at,
+      f.from,
+      f.to,
+      f.reason,
+      f.event ?? null,
+      f.alert ?? null,
+      f.alertNote ?? null,
+      f.releaseAt ?? null,
     );
+    return id ?? r.lastId;
   }
   async getFlip(id: number) {
-    const r = this.#one('SELECT * FROM flips WHERE id = ?', id);
+    const r = await this.#one('SELECT * FROM flips WHERE id = ?', id);
     return r ? toFlip(r) : null;
   }
   async lastFlip(checkId: string) {
-    const r = this.#one('SELECT * FROM flips WHERE check_id = ? ORDER BY id DESC LIMIT 1', checkId);
+    const r = await this.#one('SELECT * FROM flips WHERE check_id = ? ORDER BY id DESC LIMIT 1', checkId);
     return r ? toFlip(r) : null;
   }
   async flipsForUptime(checkId: string, from: number, to: number, limit: number) {
-    const before = this.#one(
+    const before = await this.#one(
       'SELECT * FROM flips WHERE check_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1',
       checkId,
       from,
     );
-    const inside = this.#all(
+    const inside = await this.#all(
       'SELECT * FROM flips WHERE check_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ?',
       checkId,
       from,
@@ -551,7 +555,7 @@ export class SqliteTx implements Tx {
     return [...(before ? [before] : []), ...inside].map(toFlip);
   }
   async setFlipAlert(id: number, alert: string, note: string | null, releaseAt: number | null) {
-    this.#run(
+    await this.#run(
       'UPDATE flips SET alert = ?, alert_note = ?, release_at = ? WHERE id = ?',
       alert,
       note,
@@ -560,71 +564,77 @@ export class SqliteTx implements Tx {
     );
   }
   async dueReleases(now: number, limit: number) {
-    return this.#all(
-      'SELECT * FROM flips WHERE release_at IS NOT NULL AND release_at <= ? ORDER BY release_at LIMIT ?',
-      now,
-      limit,
+    return (
+      await this.#all(
+        'SELECT * FROM flips WHERE release_at IS NOT NULL AND release_at <= ? ORDER BY release_at LIMIT ?',
+        now,
+        limit,
+      )
     ).map(toFlip);
   }
   async reviewHeld(projectId: string, at: number) {
-    return this.#run(
-      `UPDATE flips SET release_at = ? WHERE alert = 'held' AND release_at > ?
+    return (
+      await this.#run(
+        `UPDATE flips SET release_at = ? WHERE alert = 'held' AND release_at > ?
          AND check_id IN (SELECT id FROM checks WHERE project_id = ?)`,
-      at,
-      at,
-      projectId,
+        at,
+        at,
+        projectId,
+      )
     ).changes;
   }
   async earliestRelease() {
-    const r = this.#one(EARLIEST_RELEASE);
+    const r = await this.#one(EARLIEST_RELEASE);
     return r?.t === null || r?.t === undefined ? null : Number(r.t);
   }
   async listFlips(checkId: string, page: Parameters<Tx['listFlips']>[1]) {
     const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;
-    return this.#all(
-      'SELECT * FROM flips WHERE check_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
-      checkId,
-      before,
-      page.limit,
+    return (
+      await this.#all(
+        'SELECT * FROM flips WHERE check_id = ? AND id < ? ORDER BY id DESC LIMIT ?',
+        checkId,
+        before,
+        page.limit,
+      )
     ).map(toFlip);
   }
 
   async insertChannel(c: Parameters<Tx['insertChannel']>[0]) {
-    this.#run(CHANNEL_INSERT, ...channelValues(c));
+    await this.#run(CHANNEL_INSERT, ...channelValues(c));
   }
   async getChannel(id: string) {
-    const r = this.#one('SELECT * FROM channels WHERE id = ?', id);
+    const r = await this.#one('SELECT * FROM channels WHERE id = ?', id);
     return r ? toChannel(r) : null;
   }
   async listChannels(projectId: string) {
-    return this.#all('SELECT * FROM channels WHERE project_id = ? ORDER BY created_at, id', projectId).map(
-      toChannel,
-    );
+    return (
+      await this.#all('SELECT * FROM channels WHERE project_id = ? ORDER BY created_at, id', projectId)
+    ).map(toChannel);
   }
   async updateChannel(c: Parameters<Tx['updateChannel']>[0]) {
-    this.#run(CHANNEL_UPDATE, ...channelUpdateValues(c), c.id);
+    await this.#run(CHANNEL_UPDATE, ...channelUpdateValues(c), c.id);
   }
   async deleteChannel(id: string) {
-    return this.#run('DELETE FROM channels WHERE id = ?', id).changes > 0;
+    return (await this.#run('DELETE FROM channels WHERE id = ?', id)).changes > 0;
   }
 
   async insertMaintenance(m: Parameters<Tx['insertMaintenance']>[0]) {
-    this.#run(
+    await this.#run(
       `INSERT INTO maintenance (${MAINTENANCE_COLUMNS.join(', ')}) VALUES (${MAINTENANCE_COLUMNS.map(() => '?').join(', ')})`,
       ...maintenanceValues(m),
     );
   }
   async getMaintenance(id: string) {
-    const r = this.#one('SELECT * FROM maintenance WHERE id = ?', id);
+    const r = await this.#one('SELECT * FROM maintenance WHERE id = ?', id);
     return r ? toMaintenance(r) : null;
   }
   async listMaintenance(projectId: string) {
-    return this.#all('SELECT * FROM maintenance WHERE project_id = ? ORDER BY created_at, id', projectId).map(
-      toMaintenance,
-    );
+    return (
+      await this.#all('SELECT * FROM maintenance WHERE project_id = ? ORDER BY created_at, id', projectId)
+    ).map(toMaintenance);
   }
   async updateMaintenance(m: Parameters<Tx['updateMaintenance']>[0]) {
-    this.#run(
+    await this.#run(
       `UPDATE maintenance SET ${MAINTENANCE_COLUMNS.slice(1)
         .map((c) => `${c} = ?`)
         .join(', ')} WHERE id = ?`,
@@ -633,12 +643,12 @@ export class SqliteTx implements Tx {
     );
   }
   async deleteMaintenance(id: string) {
-    return this.#run('DELETE FROM maintenance WHERE id = ?', id).changes > 0;
+    return (await this.#run('DELETE FROM maintenance WHERE id = ?', id)).changes > 0;
   }
 
   async insertNotifications(rows: Parameters<Tx['insertNotifications']>[0]) {
     for (const n of rows) {
-      this.#run(
+      await this.#run(
         `INSERT INTO notifications (flip_id, channel_id, seq, project_id, check_id, event, payload, status, attempts, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?) ON CONFLICT (flip_id, channel_id, seq) DO NOTHING`,
         n.flipId,
@@ -664,32 +674,26 @@ export class SqliteTx implements Tx {
     // drops every lease (sqlite-store.ts).
     // The excluded ids travel as one JSON array: one cached statement for any length, and
     // `NOT IN` over an empty json_each excludes nothing.
-    const rows = this.#all(
+    const rows = await this.port.claim(
       `UPDATE notifications SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
        WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
                     AND (lease_until IS NULL OR lease_until <= ?)
                     AND channel_id NOT IN (SELECT value FROM json_each(?))
                     ORDER BY next_attempt_at LIMIT ?)
        RETURNING *`,
-      leaseUntil,
-      owner,
-      now,
-      now,
-      JSON.stringify(excludeChannels),
-      limit,
-    ).map(toNotification);
-    this.onWrite();
-    return rows;
+      [leaseUntil, owner, now, now, JSON.stringify(excludeChannels), limit],
+    );
+    return rows.map(toNotification);
   }
   async earliestNotificationDue() {
-    const r = this.#one(
+    const r = await this.#one(
       `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < next_attempt_at THEN next_attempt_at ELSE lease_until END) AS t
        FROM notifications WHERE status = 'pending'`,
     );
     return r?.t === null || r?.t === undefined ? null : Number(r.t);
   }
   async recordAttempt(a: Parameters<Tx['recordAttempt']>[0]) {
-    this.#run(
+    await this.#run(
       'INSERT INTO notification_attempts (notification_id, at, outcome, error, duration_ms) VALUES (?, ?, ?, ?, ?)',
       a.notificationId,
       a.at,
@@ -699,13 +703,15 @@ export class SqliteTx implements Tx {
     );
   }
   async listAttempts(notificationId: number) {
-    return this.#all(
-      'SELECT * FROM notification_attempts WHERE notification_id = ? ORDER BY id',
-      notificationId,
+    return (
+      await this.#all(
+        'SELECT * FROM notification_attempts WHERE notification_id = ? ORDER BY id',
+        notificationId,
+      )
     ).map(toAttempt);
   }
   async finishNotification(id: number, status: 'delivered' | 'failed', at: number, error: string | null) {
-    this.#run(
+    await this.#run(
       'UPDATE notifications SET status = ?, done_at = ?, lease_until = NULL, lease_owner = NULL, last_error = ? WHERE id = ?',
       status,
       at,
@@ -714,7 +720,7 @@ export class SqliteTx implements Tx {
     );
   }
   async retryNotification(id: number, nextAttemptAt: number, error: string) {
-    this.#run(
+    await this.#run(
       'UPDATE notifications SET next_attempt_at = ?, lease_until = NULL, lease_owner = NULL, last_error = ? WHERE id = ?',
       nextAttemptAt,
       error,
@@ -722,81 +728,79 @@ export class SqliteTx implements Tx {
     );
   }
   async releaseLeases(owner: string) {
-    const freed = releaseOwner(this.prepare, owner);
-    this.onWrite();
-    return freed;
+    return releaseOwner(this.port, owner);
   }
   async listNotifications(checkId: string, limit: number) {
-    return this.#all(
-      'SELECT * FROM notifications WHERE check_id = ? ORDER BY id DESC LIMIT ?',
-      checkId,
-      limit,
+    return (
+      await this.#all(
+        'SELECT * FROM notifications WHERE check_id = ? ORDER BY id DESC LIMIT ?',
+        checkId,
+        limit,
+      )
     ).map(toNotification);
   }
 
   async insertSource(s: Parameters<Tx['insertSource']>[0]) {
-    this.#run(SOURCE_INSERT, ...sourceValues(s));
+    await this.#run(SOURCE_INSERT, ...sourceValues(s));
   }
   async getSource(id: string) {
-    const row = this.#one('SELECT * FROM sources WHERE id = ?', id);
+    const row = await this.#one('SELECT * FROM sources WHERE id = ?', id);
     return row ? toSource(row) : null;
   }
   async getSourceByName(projectId: string, name: string) {
-    const row = this.#one('SELECT * FROM sources WHERE project_id = ? AND name = ?', projectId, name);
+    const row = await this.#one('SELECT * FROM sources WHERE project_id = ? AND name = ?', projectId, name);
     return row ? toSource(row) : null;
   }
   async listSources(projectId?: string) {
     const rows =
       projectId === undefined
-        ? this.#all('SELECT * FROM sources ORDER BY project_id, name')
-        : this.#all('SELECT * FROM sources WHERE project_id = ? ORDER BY name', projectId);
+        ? await this.#all('SELECT * FROM sources ORDER BY project_id, name')
+        : await this.#all('SELECT * FROM sources WHERE project_id = ? ORDER BY name', projectId);
     return rows.map(toSource);
   }
   async updateSource(s: Parameters<Tx['updateSource']>[0]) {
-    this.#run(SOURCE_UPDATE, ...sourceValues(s).slice(1), s.id);
+    await this.#run(SOURCE_UPDATE, ...sourceValues(s).slice(1), s.id);
   }
   async deleteSource(id: string) {
-    return this.#run('DELETE FROM sources WHERE id = ?', id).changes > 0;
+    return (await this.#run('DELETE FROM sources WHERE id = ?', id)).changes > 0;
   }
   async claimDueSources(now: number, leaseUntil: number, limit: number) {
     // One statement, so it is atomic on the one connection every caller shares.
-    const rows = this.prepare(
+    const rows = await this.port.claim(
       `UPDATE sources SET next_sync_at = ?
        WHERE id IN (SELECT id FROM sources WHERE next_sync_at <= ? ORDER BY next_sync_at LIMIT ?)
        RETURNING *`,
-    ).all(leaseUntil, now, limit) as Row[];
-    if (rows.length > 0) this.onWrite();
+      [leaseUntil, now, limit],
+    );
     return rows.map(toSource);
   }
   async listSourceChecks(sourceId: string) {
-    return this.#checks('WHERE source_id = ? ORDER BY slug', sourceId);
+    return await this.#checks('WHERE source_id = ? ORDER BY slug', sourceId);
   }
   async claimDueProbes(now: number, leaseUntil: number, limit: number) {
-    const rows = this.prepare(
+    const rows = await this.port.claimValues(
       `UPDATE checks SET probe_next_at = ?
        WHERE id IN (SELECT id FROM checks WHERE probe_next_at IS NOT NULL AND probe_next_at <= ?
                     ORDER BY probe_next_at LIMIT ?)
        RETURNING ${CHECK_COLUMNS.join(', ')}`,
-    )
-      .raw(true)
-      .all(leaseUntil, now, limit) as unknown[][];
-    if (rows.length > 0) this.onWrite();
+      [leaseUntil, now, limit],
+    );
     return rows.map(checkFromValues).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
   async setProbeNextAt(checkId: string, at: number | null) {
-    this.#run('UPDATE checks SET probe_next_at = ? WHERE id = ?', at, checkId);
+    await this.#run('UPDATE checks SET probe_next_at = ? WHERE id = ?', at, checkId);
   }
   async earliestProbeDue() {
-    const row = this.#one('SELECT MIN(probe_next_at) AS t FROM checks WHERE probe_next_at IS NOT NULL');
+    const row = await this.#one('SELECT MIN(probe_next_at) AS t FROM checks WHERE probe_next_at IS NOT NULL');
     return row?.t == null ? null : Number(row.t);
   }
 
   async getMeta(key: string) {
-    const r = this.#one('SELECT value FROM meta WHERE key = ?', key);
+    const r = await this.#one('SELECT value FROM meta WHERE key = ?', key);
     return r ? String(r.value) : null;
   }
   async setMeta(key: string, value: string) {
-    this.#run(
+    await this.#run(
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
       key,
       value,
@@ -804,19 +808,21 @@ export class SqliteTx implements Tx {
   }
 
   async prune(flipsBefore: number, notificationsBefore: number, limit: number) {
-    const flips = this.#run(
-      'DELETE FROM flips WHERE id IN (SELECT id FROM flips WHERE at < ? LIMIT ?)',
-      flipsBefore,
-      limit,
+    const flips = (
+      await this.#run(
+        'DELETE FROM flips WHERE id IN (SELECT id FROM flips WHERE at < ? LIMIT ?)',
+        flipsBefore,
+        limit,
+      )
     ).changes;
-    const old = this.#all(
+    const old = await this.#all(
       "SELECT id FROM notifications WHERE status != 'pending' AND done_at < ? LIMIT ?",
       notificationsBefore,
       limit,
     );
     for (const r of old) {
-      this.#run('DELETE FROM notification_attempts WHERE notification_id = ?', r.id);
-      this.#run('DELETE FROM notifications WHERE id = ?', r.id);
+      await this.#run('DELETE FROM notification_attempts WHERE notification_id = ?', r.id);
+      await this.#run('DELETE FROM notifications WHERE id = ?', r.id);
     }
     return flips + old.length;
   }
