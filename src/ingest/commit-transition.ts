@@ -6,6 +6,7 @@ import { eventForFlip } from '../core/status.ts';
 import type { CheckState, EventKind, PingKind, Transition } from '../core/types.ts';
 import { DEFAULT_SILENCE_PERIOD } from '../projects/keys.ts';
 import type { Check, FlipRow, Project, Tx } from '../store/store.ts';
+import { ConflictError } from '../store/store.ts';
 import { queueAlert } from './queue-alerts.ts';
 
 export interface CommitContext {
@@ -27,8 +28,7 @@ export interface Committed {
   ping?: { n: number; at: number; kind: PingKind; exitStatus: number | null; durationMs: number | null };
 }
 
-/** Thrown when the check changed under us; the caller re-reads and tries again. */
-export class ConflictError extends Error {}
+export { ConflictError };
 
 /** Only the state machine's own fields: its result may carry stale copies of the others. */
 function stateFields(s: CheckState): CheckState {

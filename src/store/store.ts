@@ -506,11 +506,22 @@ export interface Tx {
 
 export interface Store extends Tx {
   readonly engine: 'sqlite' | 'postgres' | 'd1';
-  /** runs `fn` in one transaction; it commits when `fn` resolves, rolls back when it throws */
+  /**
+   * Runs `fn` in one transaction; it commits when `fn` resolves, rolls back when it throws.
+   * On D1, where a transaction's writes are one batch sent at the end, `fn` runs again (up to a
+   * few times) when the batch finds that a row it relied on changed meanwhile: keep what `fn`
+   * does outside the transaction idempotent, or start it afresh in `fn`.
+   */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * A row changed under a conditional write (a check's rev moved on): the caller re-reads and
+ * tries again. On D1 a transaction finds this out at commit, and the store runs it again.
+ */
+export class ConflictError extends Error {}
 
 /** The transaction committed, but the disk did not confirm it: do not retry it blindly. */
 export class SyncError extends Error {}

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { defaultCheckConfig, newCheck } from '../../src/ingest/new-check.ts';
+import { openD1Store } from '../../src/store/d1/d1-store.ts';
 import { openPostgresStore } from '../../src/store/postgres/pg-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type {
@@ -17,6 +18,7 @@ import type {
   Source,
   Store,
 } from '../../src/store/store.ts';
+import { freshD1 } from '../helpers/d1.ts';
 
 /** 2026-01-05T12:00:00Z */
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -47,6 +49,15 @@ const sqliteFactory: StoreFactory = {
         rmSync(dir, { recursive: true, force: true });
       },
     };
+  },
+};
+
+/** Cloudflare D1 in workerd (Miniflare): one database per test file, emptied for each store. */
+const d1Factory: StoreFactory = {
+  engine: 'd1',
+  async open() {
+    const store = await openD1Store(await freshD1());
+    return { store, dispose: () => store.close() };
   },
 };
 
@@ -155,9 +166,10 @@ function redacted(url: string): string {
 /** Whether the PostgreSQL specs run (false only when the server is down and not required). */
 export const postgresAvailable = await postgresReachable();
 
-/** Every engine the Store contract runs on: SQLite always, PostgreSQL when a server answers. */
+/** Every engine the Store contract runs on: SQLite and D1 always, PostgreSQL when a server answers. */
 export const storeFactories: StoreFactory[] = [
   sqliteFactory,
+  d1Factory,
   ...(postgresAvailable ? [postgresFactory] : []),
 ];
 

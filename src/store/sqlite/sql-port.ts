@@ -25,8 +25,8 @@ export interface SqlPort {
    */
   run(sql: string, params: unknown[], expect?: number): Promise<WriteResult>;
   /**
-   * A write that answers rows (UPDATE … RETURNING): the claims. It runs at once, so it is
-   * never part of a D1 transaction.
+   * A write that answers rows (UPDATE … RETURNING): the claims. On D1 it runs at once, even
+   * inside a transaction: a claim is a lease, and one that outlives a failed transaction ends.
    */
   claim(sql: string, params: unknown[]): Promise<Row[]>;
   claimValues(sql: string, params: unknown[]): Promise<unknown[][]>;

@@ -407,12 +407,14 @@ export class SqliteTx implements Tx {
     const last = checks.at(-1);
     return { checks, next: rows.length > page.limit && last ? encodeCursor([last.name, last.id]) : null };
   }
+  // Exactly one row or the rev moved on: on D1 the count is checked when the batch commits.
   async updateCheck(c: Parameters<Tx['updateCheck']>[0], expectedRev: number) {
-    const values = checkValues(c).slice(1);
-    return (await this.#run(CHECK_UPDATE, ...values, c.id, expectedRev)).changes === 1;
+    const values = [...checkValues(c).slice(1), c.id, expectedRev];
+    return (await this.port.run(CHECK_UPDATE, values, 1)).changes === 1;
   }
   async updateCheckState(c: Parameters<Tx['updateCheckState']>[0], expectedRev: number) {
-    return (await this.#run(CHECK_STATE_UPDATE, ...checkStateValues(c), c.id, expectedRev)).changes === 1;
+    const values = [...checkStateValues(c), c.id, expectedRev];
+    return (await this.port.run(CHECK_STATE_UPDATE, values, 1)).changes === 1;
   }
   async deleteCheck(id: string) {
     return (await this.#run('DELETE FROM checks WHERE id = ?', id)).changes > 0;

@@ -1,0 +1,68 @@
+// D1 for the specs: Cloudflare's own D1 implementation running in workerd through Miniflare
+// (both from the npm registry; no Cloudflare account), reached from Node through Miniflare's
+// binding proxy. One Miniflare per test file; each store gets the database emptied.
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { afterAll } from 'vitest';
+import type { D1Database } from '../../src/store/d1/d1-types.ts';
+import { readD1MigrationFiles, statementsOf } from '../../src/store/d1/migration-files.ts';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+const MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS d1_migrations(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  name TEXT UNIQUE,
+  applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP NOT NULL
+)`;
+
+/**
+ * Applies the files in migrations/d1 that are not applied yet, each as one batch, and records
+ * them in d1_migrations by file name: what `wrangler d1 migrations apply` does.
+ */
+export async function applyD1Migrations(db: D1Database): Promise<void> {
+  await db.prepare(MIGRATIONS_TABLE).run();
+  const { results } = await db.prepare('SELECT name FROM d1_migrations').all<{ name: string }>();
+  const applied = new Set(results.map((r) => r.name));
+  for (const file of readD1MigrationFiles(ROOT)) {
+    if (applied.has(file.name)) continue;
+    await db.batch([
+      ...statementsOf(file.sql).map((s) => db.prepare(s)),
+      db.prepare('INSERT INTO d1_migrations (name) VALUES (?)').bind(file.name),
+    ]);
+  }
+}
+
+let shared: Promise<{ mf: Miniflare; db: D1Database }> | null = null;
+
+afterAll(async () => {
+  const opened = shared;
+  shared = null;
+  if (opened) await (await opened).mf.dispose();
+});
+
+/** This file's D1 database, migrated, with every row of the previous spec gone. */
+export async function freshD1(): Promise<D1Database> {
+  shared ??= (async () => {
+    const mf = new Miniflare({
+      modules: true,
+      script: 'export default { fetch() { return new Response(null, { status: 404 }); } }',
+      compatibilityDate: '2025-04-01',
+      d1Databases: ['DB'],
+    });
+    const db = (await mf.getD1Database('DB')) as unknown as D1Database;
+    await applyD1Migrations(db);
+    return { mf, db };
+  })();
+  const { db } = await shared;
+  const { results } = await db
+    .prepare(
+      "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name NOT IN ('d1_migrations', 'd1_ids')",
+    )
+    .all<{ name: string }>();
+  // deferred: the foreign keys are checked at the end of the batch, when every row is gone
+  await db.batch([
+    db.prepare('PRAGMA defer_foreign_keys = ON'),
+    ...results.map((t) => db.prepare(`DELETE FROM "${t.name}"`)),
+  ]);
+  return db;
+}
