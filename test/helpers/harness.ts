@@ -15,8 +15,10 @@ import { createApiKey, createProject } from '../../src/projects/keys.ts';
 import { ManualClock } from '../../src/scheduler/clock.ts';
 import { DeadlineScheduler } from '../../src/scheduler/detect-missed.ts';
 import { Dispatcher } from '../../src/scheduler/dispatch.ts';
+import { openD1Store } from '../../src/store/d1/d1-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Project, Store } from '../../src/store/store.ts';
+import { freshD1 } from './d1.ts';
 
 export const BASE_URL = 'http://vigil.test';
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -44,7 +46,11 @@ export async function createHarness(
   options: { pingBodyLimit?: number; retention?: number; trustProxy?: boolean } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
-  const store = await openSqliteStore(join(dir, 'vigil.db'));
+  // VIGIL_TEST_STORE=d1 runs the same specs on D1 in workerd (Miniflare), the Workers store
+  const store =
+    process.env.VIGIL_TEST_STORE === 'd1'
+      ? await openD1Store(await freshD1())
+      : await openSqliteStore(join(dir, 'vigil.db'));
   const clock = new ManualClock(T0);
   const logger = pino({ level: 'silent' });
   const http = createHttpClient({ allowPrivateAddresses: true, timeoutMs: 2000 });

@@ -11,7 +11,7 @@ import type { D1Database } from '../../src/store/d1/d1-types.ts';
 import { d1MigrationFiles, readD1MigrationFiles } from '../../src/store/d1/migration-files.ts';
 import { isUniqueViolation, type Store } from '../../src/store/store.ts';
 import { freshD1 } from '../helpers/d1.ts';
-import { MINUTE, makeCheck, makeProject, T0 } from './fixtures.ts';
+import { MINUTE, makeCheck, makeProject, makeSource, T0 } from './fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -89,6 +89,30 @@ describe('D1 transactions', () => {
     ]);
     expect(flips.map((f) => f.id)).toEqual([result.second.flipId, result.first.flipId]);
     expect(await store.getIncident(result.first.incident!.id)).toMatchObject({ resolvedAt: T0 + 2000 });
+  });
+
+  it("list a source's checks as they wrote them (a sync reads them again after feeding them runs)", async () => {
+    const { project } = await projectWithCheck();
+    const source = makeSource(project.id);
+    await store.insertSource(source);
+    const origin = { sourceId: source.id, sourceKey: '1', details: {} };
+    const [a, b] = [
+      makeCheck(project.id, { slug: 'db/a', origin }),
+      makeCheck(project.id, { slug: 'db/b', origin }),
+    ];
+    await store.insertCheck(a!);
+    await store.insertCheck(b!);
+    const c = makeCheck(project.id, { slug: 'db/c', origin });
+    const listed = await store.transaction(async (tx) => {
+      await tx.updateCheck({ ...a!, description: 'fed', rev: a!.rev + 1 }, a!.rev);
+      await tx.deleteCheck(b!.id);
+      await tx.insertCheck(c);
+      return tx.listSourceChecks(source.id);
+    });
+    expect(listed.map((x) => [x.slug, x.description])).toEqual([
+      ['db/a', 'fed'],
+      ['db/c', c.description],
+    ]);
   });
 
   it('write nothing when they throw', async () => {

@@ -51,6 +51,16 @@ class D1Tx extends SqliteTx {
     // a check this transaction renamed or deleted is no longer at that slug
     return stored !== null && this.#checks.has(stored.id) ? null : stored;
   }
+  /** a sync reads its source's checks again after feeding them runs (commit-sync.ts catchUp) */
+  override async listSourceChecks(sourceId: string) {
+    const stored = await super.listSourceChecks(sourceId);
+    if (!this.buffered || this.#checks.size === 0) return stored;
+    const mine = [...this.#checks.values()].filter((c): c is Check => c?.origin?.sourceId === sourceId);
+    const written = new Set(this.#checks.keys());
+    return [...stored.filter((c) => !written.has(c.id)), ...mine].sort((a, b) =>
+      a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0,
+    );
+  }
   override async insertCheck(c: Check) {
     await super.insertCheck(c);
     if (this.buffered) this.#checks.set(c.id, c);
