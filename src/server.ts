@@ -7,6 +7,7 @@ import { getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import pino, { type Logger } from 'pino';
 import { createFirstAdmin } from './auth/admin.ts';
+import { ALL_CAPABILITIES } from './capabilities.ts';
 import { type Config, ConfigError, redactDatabaseUrl } from './config.ts';
 import { EventBus } from './events/bus.ts';
 import { createApp } from './http/app.ts';
@@ -130,6 +131,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
     bus,
     syncSource: sources.syncNow,
     shutdown: shutdown.signal,
+    capabilities: ALL_CAPABILITIES,
     log: (err, msg) => logger.error({ err }, msg),
     health: async () => {
       const db = await store.ping().then(

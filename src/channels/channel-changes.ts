@@ -2,6 +2,7 @@
 // and its limits, checking a config against its kind, keeping secrets a client could not send
 // back, and sending a test alert.
 import { z } from '@hono/zod-openapi';
+import { channelKindProblem } from '../capabilities.ts';
 import { severityRank } from '../core/routing.ts';
 import { EVENT_KINDS, type EventKind, SEVERITIES, type Severity } from '../core/types.ts';
 import { Tag } from '../http/api/check-schemas.ts';
@@ -123,7 +124,7 @@ export function newChannel(
   };
 }
 
-export type TestAlertDeps = Pick<AppDeps, 'store' | 'http' | 'now'> & {
+export type TestAlertDeps = Pick<AppDeps, 'store' | 'http' | 'now' | 'capabilities'> & {
   config: Pick<AppDeps['config'], 'baseUrl' | 'smtp'>;
 };
 
@@ -138,6 +139,8 @@ export async function sendTestAlert(
 ): Promise<{ result: SendResult; channel: Channel }> {
   const notifier = getNotifier(ch.kind);
   if (!notifier) return { result: { outcome: 'failed', error: unknownKindMessage(ch.kind) }, channel: ch };
+  const unavailable = channelKindProblem(ch.kind, deps.capabilities);
+  if (unavailable !== null) return { result: { outcome: 'failed', error: unavailable }, channel: ch };
   const project = await deps.store.getProject(ch.projectId);
   const now = deps.now();
   const sample = newCheck(

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import type { Capabilities } from '../capabilities.ts';
 import type { EventBus } from '../events/bus.ts';
 import type { Committed } from '../ingest/commit-transition.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
@@ -36,4 +37,9 @@ export interface AppDeps {
   shutdown?: AbortSignal;
   /** syncs a source now (POST /api/v1/sources/:id/sync); absent where sources cannot run */
   syncSource?: SyncNow;
+  /**
+   * what the runtime can reach; channel and source kinds it cannot are refused when made.
+   * Absent: everything (Node).
+   */
+  capabilities?: Capabilities;
 }

@@ -3,7 +3,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { CheckRuleError, SlugTakenError } from '../ingest/check-changes.ts';
-import { isUniqueViolation } from '../store/store.ts';
+import { ConflictError, isUniqueViolation } from '../store/store.ts';
 
 /** The one shape every API error has: `{ "error": { "code", "message", "details"? } }`. */
 export interface ErrorBody {
@@ -80,6 +80,16 @@ export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) =>
   }
   if (err instanceof SlugTakenError)
     return errorResponse(c, 409, { error: { code: 'conflict', message: err.message } });
+  // On D1 a change kept losing the race for its rows to other requests: nothing was written.
+  if (err instanceof ConflictError) {
+    c.header('Retry-After', '1');
+    return errorResponse(c, 503, {
+      error: {
+        code: 'busy',
+        message: 'what this request changes was changing under it; nothing was saved: send it again',
+      },
+    });
+  }
   // The checks before an insert passed, but another request inserted the same key meanwhile.
   if (isUniqueViolation(err)) {
     return errorResponse(c, 409, {

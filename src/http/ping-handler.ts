@@ -7,7 +7,8 @@
 import { UUID_PATTERN as UUID } from '../core/ids.ts';
 import { SLUG_PATTERN } from '../core/slug.ts';
 import type { PingKind } from '../core/types.ts';
-import type { Ingestor, PingRequest } from '../ingest/ingest.ts';
+import type { Ingestor, PingOutcome, PingRequest } from '../ingest/ingest.ts';
+import { ConflictError } from '../store/store.ts';
 
 const PING_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 /** Past the stored part, a body is read and dropped up to this much, then cut off. */
@@ -69,7 +70,7 @@ export interface PingHttpRequest {
 }
 
 export interface PingHttpResponse {
-  status: 200 | 201 | 204 | 400 | 404 | 405 | 413;
+  status: 200 | 201 | 204 | 400 | 404 | 405 | 413 | 503;
   text: string;
   headers: Record<string, string>;
 }
@@ -179,18 +180,29 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
     );
   }
   const forwarded = deps.trustProxy ? proxiedClient(req.header('x-forwarded-for')) : null;
-  const outcome = await deps.ingestor.submit({
-    target,
-    ...(last ?? { kind: 'success' }),
-    runId: rid?.toLowerCase() ?? null,
-    method,
-    source: forwarded ?? req.peer,
-    userAgent: req.header('user-agent')?.slice(0, 200) ?? null,
-    body,
-    truncated,
-    at: deps.now(),
-  });
   const limit = { 'Ping-Body-Limit': String(deps.pingBodyLimit) };
+  let outcome: PingOutcome;
+  try {
+    outcome = await deps.ingestor.submit({
+      target,
+      ...(last ?? { kind: 'success' }),
+      runId: rid?.toLowerCase() ?? null,
+      method,
+      source: forwarded ?? req.peer,
+      userAgent: req.header('user-agent')?.slice(0, 200) ?? null,
+      body,
+      truncated,
+      at: deps.now(),
+    });
+  } catch (err) {
+    // On D1 a burst of pings to one check from many places can keep one losing the race for
+    // its row: nothing was stored, and the client is told to send it again.
+    if (!(err instanceof ConflictError)) throw err;
+    return answer(503, 'busy: the check changed while this ping was stored; send it again', {
+      ...limit,
+      'Retry-After': '1',
+    });
+  }
   if (outcome.result === 'not-found') return answer(404, 'not found', limit);
   if (outcome.result === 'ok' && outcome.created) return answer(201, 'Created', limit);
   return answer(200, 'OK', limit);

@@ -1,8 +1,9 @@
 // The ping protocol as a Hono route (see ping-handler.ts for the protocol itself). On Node,
-// server.ts answers /ping/* before Hono with the same handler (src/node/fast-ping.ts).
+// server.ts answers /ping/* before Hono with the same handler (src/node/fast-ping.ts); on
+// Workers this route answers them, so it fails the way that one does too: a plain-text 500.
 import { Hono } from 'hono';
 import type { AppDeps } from './deps.ts';
-import { type BodyResult, CappedBody, handlePing } from './ping-handler.ts';
+import { type BodyResult, CappedBody, handlePing, type PingHttpResponse } from './ping-handler.ts';
 
 /** Reads at most `limit` bytes of a web body while streaming; the rest is read and dropped. */
 async function readCapped(req: Request, limit: number): Promise<BodyResult> {
@@ -29,17 +30,23 @@ export function pingRoutes(deps: AppDeps): Hono {
     trustProxy: deps.config.trustProxy,
   };
   app.all('/*', async (c) => {
-    const res = await handlePing(
-      {
-        method: c.req.method,
-        path: c.req.path.replace(/^\/ping\/?/, ''),
-        query: (name) => c.req.query(name) ?? null,
-        header: (name) => c.req.header(name) ?? null,
-        peer: deps.clientAddress(c),
-        readBody: (limit) => readCapped(c.req.raw, limit),
-      },
-      pingDeps,
-    );
+    let res: PingHttpResponse;
+    try {
+      res = await handlePing(
+        {
+          method: c.req.method,
+          path: c.req.path.replace(/^\/ping\/?/, ''),
+          query: (name) => c.req.query(name) ?? null,
+          header: (name) => c.req.header(name) ?? null,
+          peer: deps.clientAddress(c),
+          readBody: (limit) => readCapped(c.req.raw, limit),
+        },
+        pingDeps,
+      );
+    } catch (err) {
+      deps.log(err, 'ping failed');
+      return c.text('internal error', 500);
+    }
     if (res.status === 204) return c.body(null, 204, res.headers);
     return c.body(res.text, res.status, { ...res.headers, 'Content-Type': 'text/plain; charset=UTF-8' });
   });

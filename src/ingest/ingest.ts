@@ -45,6 +45,14 @@ export interface IngestOptions {
    * per ping or two, where one at a time lets every commit carry all that arrived meanwhile.
    */
   maxInFlight?: number;
+  /**
+   * false: no group commit; each ping commits in its own transaction, started in the caller's
+   * turn (default true). For Workers: there, I/O belongs to the request that starts it, so one
+   * request must not commit another's ping; and a D1 batch cannot read what an earlier
+   * statement in it wrote, so two pings to one check in a batch would conflict. Pings to one
+   * target still commit one after another, so they do not race each other to the database.
+   */
+  groupCommit?: boolean;
 }
 
 interface Pending {
@@ -59,10 +67,12 @@ interface Pending {
  * another) that took the same checks in different orders would deadlock, and PostgreSQL ends
  * one of them only after a second. In one order, the later batch just waits its turn.
  */
+function targetKey(target: PingTarget): string {
+  return 'checkId' in target ? `0${target.checkId}` : `1${target.pingKey}/${target.slug}`;
+}
+
 function lockOrder(batch: Pending[]): number[] {
-  const key = ({ req: { target } }: Pending) =>
-    'checkId' in target ? `0${target.checkId}` : `1${target.pingKey}/${target.slug}`;
-  const keys = batch.map(key);
+  const keys = batch.map((p) => targetKey(p.req.target));
   return keys.map((_, i) => i).sort((a, b) => (keys[a]! < keys[b]! ? -1 : keys[a]! > keys[b]! ? 1 : a - b));
 }
 
@@ -70,6 +80,8 @@ export class Ingestor {
   private queue: Pending[] = [];
   private scheduled = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** without group commit: the newest ping in flight per target (see commitAlone) */
+  private readonly lastByTarget = new Map<string, Promise<void>>();
   private readonly maxBatch: number;
   private readonly maxInFlight: number;
 
@@ -83,12 +95,29 @@ export class Ingestor {
 
   submit(req: PingRequest): Promise<PingOutcome> {
     return new Promise((resolve, reject) => {
+      if (this.options.groupCommit === false) {
+        this.commitAlone({ req, resolve, reject });
+        return;
+      }
       this.queue.push({ req, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
         // Let the other requests that are already readable join this batch.
         setImmediate(() => this.flush());
       }
+    });
+  }
+
+  /** One ping in a transaction of its own, after the pings to the same target before it. */
+  private commitAlone(p: Pending): void {
+    const key = targetKey(p.req.target);
+    // commitBatch settles the ping itself and never rejects
+    const done = (this.lastByTarget.get(key) ?? Promise.resolve()).then(() => this.commitBatch([p]));
+    this.lastByTarget.set(key, done);
+    this.inFlight.add(done);
+    void done.finally(() => {
+      this.inFlight.delete(done);
+      if (this.lastByTarget.get(key) === done) this.lastByTarget.delete(key);
     });
   }
 
@@ -124,6 +153,7 @@ export class Ingestor {
     const committed: Committed[] = [];
     try {
       const outcomes = await this.store.transaction(async (tx) => {
+        committed.length = 0; // a transaction may run again (D1): only its last run's count
         const out: PingOutcome[] = new Array(batch.length);
         for (const i of lockOrder(batch)) out[i] = await this.apply(tx, batch[i]!.req, committed);
         return out;
@@ -140,7 +170,11 @@ export class Ingestor {
       for (const p of batch) {
         const mine: Committed[] = [];
         try {
-          p.resolve(await this.store.transaction((tx) => this.apply(tx, p.req, mine)));
+          const outcome = await this.store.transaction((tx) => {
+            mine.length = 0;
+            return this.apply(tx, p.req, mine);
+          });
+          p.resolve(outcome);
           this.announce(mine);
         } catch (err) {
           p.reject(err);

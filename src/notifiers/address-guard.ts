@@ -1,6 +1,8 @@
 // The one node: import of the notifier layer (DESIGN §6): Web-standard fetch cannot tell us
-// which addresses a hostname resolves to, and we must know before connecting. A Workers build
-// would swap this file for a DNS-over-HTTPS lookup.
+// which addresses a hostname resolves to, and we must know before connecting. This is the
+// default resolver of http.ts; the Workers runtime passes its own (HttpClientOptions.resolveHost),
+// which looks no names up: fetch there cannot reach private networks by name. The import stays
+// harmless in the Workers bundle (workerd has node:dns with nodejs_compat; it is never called).
 import { lookup } from 'node:dns/promises';
 import { parseIpAddress } from './private-address.ts';
 

@@ -35,7 +35,15 @@ export interface HttpClientOptions {
   allowHosts?: readonly string[];
   /** sent when the request sets no User-Agent of its own (default "vigil") */
   userAgent?: string;
+  /**
+   * The addresses a hostname resolves to, for the private-address check (default: the system
+   * resolver, address-guard.ts). null: this runtime does not resolve names, and cannot reach
+   * private networks by name anyway (Workers); IP literals are still checked.
+   */
+  resolveHost?: HostResolver;
 }
+
+export type HostResolver = (hostname: string) => Promise<string[] | null>;
 
 export interface HttpRequestInit {
   method?: string;
@@ -84,19 +92,21 @@ export function createHttpClient(options: HttpClientOptions = {}): HttpClient {
   const allowPrivate = options.allowPrivateAddresses ?? false;
   const allowHosts = new Set((options.allowHosts ?? []).map((host) => host.toLowerCase()));
   const userAgent = options.userAgent ?? 'vigil';
+  const resolve = options.resolveHost ?? resolveHost;
 
   async function guard(url: URL, signal: AbortSignal): Promise<void> {
     if (allowPrivate || allowHosts.has(url.host) || allowHosts.has(url.hostname)) return;
     if (isLocalhostName(url.hostname)) throw refused(url.hostname, 'loopback');
-    let addresses: string[];
+    let addresses: string[] | null;
     try {
-      addresses = await abortable(resolveHost(url.hostname), signal);
+      addresses = await abortable(resolve(url.hostname), signal);
     } catch (err) {
       if (signal.aborted) throw err;
       throw new HttpError('network', `could not resolve ${url.hostname}: ${describeCause(err)}`, {
         cause: err,
       });
     }
+    if (addresses === null) return;
     if (addresses.length === 0) throw new HttpError('network', `could not resolve ${url.hostname}`);
     const blocked = addresses.find(isPrivateAddress);
     if (blocked !== undefined) throw refused(url.hostname, blocked);

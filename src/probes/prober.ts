@@ -1,9 +1,11 @@
 // The probe loop: claims the http checks whose probe is due (one node probes a check at a time),
 // runs their requests with bounded concurrency, and records each result as a ping through the
 // Ingestor, so a probe's success or failure goes through the same state machine as any ping.
+
 import { EventEmitter } from 'node:events';
-import type { Logger } from 'pino';
 import type { Ingestor } from '../ingest/ingest.ts';
+import type { Log } from '../log.ts';
+import type { HostResolver } from '../notifiers/http.ts';
 import { Alarm, type Clock } from '../scheduler/clock.ts';
 import type { Check, Store } from '../store/store.ts';
 import { MAX_PROBE_TIMEOUT } from './probe-rules.ts';
@@ -22,9 +24,11 @@ export const PROBE_LEASE_MS = (MAX_PROBE_TIMEOUT + 30) * 1000;
 export interface ProberOptions {
   clock: Clock;
   ingestor: Ingestor;
-  logger: Logger;
+  logger: Log;
   /** VIGIL_ALLOW_PRIVATE_URLS: probes may reach loopback and private addresses */
   allowPrivateAddresses: boolean;
+  /** for the private-address check (default: the system resolver; see HttpClientOptions) */
+  resolveHost?: HostResolver;
   /** probes in flight at once on this node (default 32) */
   concurrency?: number;
   /** the longest the loop sleeps, even with nothing due (covers probes other nodes scheduled) */
@@ -129,6 +133,7 @@ export class Prober extends EventEmitter<{ probed: [ProbeEvent] }> {
       const result = await runProbe(check.probe, {
         allowPrivateAddresses: this.options.allowPrivateAddresses,
         signal: this.cancel.signal,
+        ...(this.options.resolveHost ? { resolveHost: this.options.resolveHost } : {}),
       });
       if (this.cancel.signal.aborted) {
         // cut short by stop(): not the target's fault, so no result; due again for whoever runs next

@@ -1,7 +1,7 @@
 // One probe: the request through the one outbound client (private-address refusal, timeout,
 // size limit), redirects not followed (a 301 is the answer, judged by the expected status), and
 // the verdict with the line its ping will carry.
-import { createHttpClient, HttpError } from '../notifiers/http.ts';
+import { createHttpClient, type HostResolver, HttpError } from '../notifiers/http.ts';
 import type { Probe } from '../store/store.ts';
 import { PROBE_RESPONSE_LIMIT } from './probe-rules.ts';
 import { describeResult, judge, type ProbeAnswer, type ProbeFailure, type Verdict } from './verdict.ts';
@@ -13,6 +13,8 @@ export interface ProbeOutbound {
   allowPrivateAddresses: boolean;
   /** ends the request early (shutdown) */
   signal?: AbortSignal;
+  /** for the private-address check (default: the system resolver; see HttpClientOptions) */
+  resolveHost?: HostResolver;
 }
 
 export interface ProbeResult {
@@ -34,6 +36,7 @@ export async function runProbe(probe: Probe, outbound: ProbeOutbound): Promise<P
     followRedirects: false,
     allowPrivateAddresses: outbound.allowPrivateAddresses,
     userAgent: PROBE_USER_AGENT,
+    ...(outbound.resolveHost ? { resolveHost: outbound.resolveHost } : {}),
   });
   // a monotonic clock: latency is real time even when the scheduler's clock is a test's
   const started = performance.now();

@@ -1,11 +1,12 @@
 // The deadline sweep: checks whose next_deadline has passed are claimed (so nodes on one
 // database share them instead of all working on each), run through the state machine, and
 // their new state, flip and notifications are committed together.
+
 import { EventEmitter } from 'node:events';
-import type { Logger } from 'pino';
 import { transition } from '../core/status.ts';
 import type { Transition } from '../core/types.ts';
 import { type Committed, ConflictError, commitTransition } from '../ingest/commit-transition.ts';
+import type { Log } from '../log.ts';
 import { cachedReads } from '../store/read-cache.ts';
 import type { Check, Store, Tx } from '../store/store.ts';
 import { runAlertTimers } from './alert-timers.ts';
@@ -23,7 +24,7 @@ export interface SweepEvent {
 export interface DeadlineSchedulerOptions {
   clock: Clock;
   baseUrl: string;
-  logger: Logger;
+  logger: Log;
   /** this node's name in sweep claims (default: a random one) */
   nodeId?: string;
   /**
@@ -47,7 +48,8 @@ export interface DeadlineSchedulerOptions {
   deferDeadline?: (tx: Tx, check: Check, now: number) => Promise<number | null>;
 }
 
-const ALIVE_KEY = 'scheduler.alive_at';
+/** meta key: when a sweep last ran (what /healthz and the outage recovery look at) */
+export const ALIVE_KEY = 'scheduler.alive_at';
 const LAG_WINDOW_MS = 60_000;
 
 export class DeadlineScheduler extends EventEmitter<{
@@ -248,6 +250,18 @@ export class DeadlineScheduler extends EventEmitter<{
     let max = 0;
     for (const l of this.lags) if (l.at >= now - LAG_WINDOW_MS && l.lagMs > max) max = l.lagMs;
     return max;
+  }
+
+  /**
+   * For runtimes that run single passes instead of the loop (a Durable Object's alarm on
+   * Workers calls sweep() and runTimers()): records that the sweep is alive, as the loop does.
+   * When the last record is older than `outageMs` (longer than passes are ever apart), vigil
+   * itself was not running: first give starved deadlines a fresh grace, as start() does.
+   */
+  async markAlive(now: number, outageMs: number): Promise<void> {
+    const aliveAt = Number((await this.store.getMeta(ALIVE_KEY)) ?? Number.NaN);
+    if (Number.isFinite(aliveAt) && now - aliveAt > outageMs) await this.recoverFromOutage();
+    else await this.writeLiveness(now);
   }
 
   private async writeLiveness(now: number): Promise<void> {

@@ -1,8 +1,10 @@
 // The outbox worker: claims due notifications, hands each to its channel's notifier,
 // records the attempt, and retries temporary failures with backoff for up to 24 hours.
 // A row of a broken channel is failed with the reason, without asking the provider.
+
 import { EventEmitter } from 'node:events';
-import type { Logger } from 'pino';
+import { type Capabilities, channelKindProblem } from '../capabilities.ts';
+import type { Log } from '../log.ts';
 import type { HttpClient } from '../notifiers/http.ts';
 import type { AlertPayload, SendResult, SmtpSettings } from '../notifiers/notifier.ts';
 import { getNotifier } from '../notifiers/registry.ts';
@@ -20,7 +22,7 @@ export interface DeliveryEvent {
 export interface DispatcherOptions {
   clock: Clock;
   http: HttpClient;
-  logger: Logger;
+  logger: Log;
   random?: () => number;
   /**
    * this node's name on the rows it leases (default: a random one). A dispatcher starting
@@ -36,6 +38,8 @@ export interface DispatcherOptions {
   maxSleepMs?: number;
   /** the operator's SMTP server, for email channels */
   smtp?: SmtpSettings | null;
+  /** what the runtime can reach (default: everything); a kind it cannot fails with the reason */
+  capabilities?: Capabilities;
 }
 
 /**
@@ -258,6 +262,9 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
         return { ...failed(`channel is broken: ${channel.brokenReason}`), channelBroken: true };
       const notifier = getNotifier(channel.kind);
       if (!notifier) return failed(`unknown channel kind ${channel.kind}`);
+      // permanent here: failing marks the channel broken with the reason, for the operator
+      const unavailable = channelKindProblem(channel.kind, this.options.capabilities);
+      if (unavailable !== null) return failed(unavailable);
       const config = notifier.configSchema.safeParse(channel.config);
       if (!config.success) return failed(`the channel's settings are invalid: ${config.error.message}`);
       const payload = JSON.parse(n.payload) as AlertPayload;

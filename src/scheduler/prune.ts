@@ -1,7 +1,7 @@
 // Keeps the database from growing without bound: flips are kept for a year, finished
 // notifications for 90 days, expired dashboard sessions not at all. Pings are pruned as they
 // arrive (see insertPing).
-import type { Logger } from 'pino';
+import type { Log } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { Alarm, type Clock } from './clock.ts';
 
@@ -16,7 +16,7 @@ export class Pruner {
 
   constructor(
     private readonly store: Store,
-    private readonly options: { clock: Clock; logger: Logger; everyMs?: number; batch?: number },
+    private readonly options: { clock: Clock; logger: Log; everyMs?: number; batch?: number },
   ) {
     this.alarm = new Alarm(options.clock);
   }

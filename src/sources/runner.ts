@@ -2,9 +2,10 @@
 // claim moves their next sync past a lease, so nodes on one database share them), reads a few
 // at a time, and commits each result (commit-sync.ts). A sync that fails is recorded on its
 // source and tried again at the next interval; the loop itself never dies of one.
-import type { Logger } from 'pino';
+import { type Capabilities, sourceKindProblem } from '../capabilities.ts';
 import { type Committed, ConflictError } from '../ingest/commit-transition.ts';
 import type { Ingestor } from '../ingest/ingest.ts';
+import type { Log } from '../log.ts';
 import type { HttpClient } from '../notifiers/http.ts';
 import { Alarm, type Clock } from '../scheduler/clock.ts';
 import type { Check, Source, Store, Tx } from '../store/store.ts';
@@ -15,7 +16,7 @@ import { adapterFor, redactSecrets } from './registry.ts';
 
 export interface SourceRunnerOptions {
   clock: Clock;
-  logger: Logger;
+  logger: Log;
   ingestor: Ingestor;
   /** the outbound client, for kinds that speak HTTP */
   http: HttpClient;
@@ -32,6 +33,8 @@ export interface SourceRunnerOptions {
   pollMs?: number;
   /** the most of a run's output kept as its ping's body (default 10,000 characters) */
   bodyLimit?: number;
+  /** what the runtime can reach (default: everything); a kind it cannot is unreachable, saying why */
+  capabilities?: Capabilities;
 }
 
 const NOTHING = { jobs: 0, runs: 0, created: 0, updated: 0, archived: 0 };
@@ -89,11 +92,26 @@ export class SourceRunner {
 
   /** Claims as many due sources as there are free slots and starts reading them. */
   async claimDue(now: number): Promise<number> {
+    return (await this.startDue(now)).length;
+  }
+
+  /**
+   * One pass, for runtimes that run passes instead of the loop (a Durable Object's alarm on
+   * Workers): claims what is due at `now` and waits for those syncs; returns how many.
+   */
+  async syncDue(now: number): Promise<number> {
+    const started = await this.startDue(now);
+    await Promise.all(started);
+    return started.length;
+  }
+
+  /** The syncs started; each settles (never rejects) once it committed or failed. */
+  private async startDue(now: number): Promise<Promise<unknown>[]> {
     const free = (this.options.concurrency ?? 4) - this.inFlight.size;
-    if (free <= 0) return 0;
+    if (free <= 0) return [];
     const lease = this.syncTimeoutMs + LEASE_MARGIN_MS;
     const due = await this.store.claimDueSources(now, now + lease, free);
-    for (const source of due) {
+    return due.map((source) => {
       const done = this.exclusive(source.id).catch((err: unknown) =>
         this.options.logger.error({ err, sourceId: source.id }, 'source sync failed'),
       );
@@ -103,8 +121,8 @@ export class SourceRunner {
         // a slot is free: more due sources may be waiting for it
         this.alarm.wake();
       });
-    }
-    return due.length;
+      return done;
+    });
   }
 
   private get syncTimeoutMs(): number {
@@ -189,6 +207,8 @@ export class SourceRunner {
   }
 
   private async read(source: Source, now: number): Promise<SyncResult> {
+    const unavailable = sourceKindProblem(source.kind, this.options.capabilities);
+    if (unavailable !== null) throw new SourceUnreachable(unavailable);
     const controller = new AbortController();
     this.aborts.add(controller);
     // a guard, not a schedule: real time, whatever clock the loop runs on
@@ -210,7 +230,10 @@ export class SourceRunner {
   /** Runs `fn` in a transaction and announces what it committed, once it has. */
   private async commit(fn: (tx: Tx, committed: Committed[]) => Promise<SyncReport>): Promise<SyncReport> {
     const committed: Committed[] = [];
-    const report = await this.store.transaction((tx) => fn(tx, committed));
+    const report = await this.store.transaction((tx) => {
+      committed.length = 0; // a transaction may run again (D1): only its last run's count
+      return fn(tx, committed);
+    });
     for (const c of committed) {
       try {
         this.options.onCommitted?.(c);

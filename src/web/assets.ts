@@ -1,6 +1,8 @@
 // The dashboard's static files, served by vigil itself (no CDN): Pico CSS and htmx from
 // node_modules, and our own small stylesheet and script from src/web/static.
-// Read once at start-up; versioned URLs let browsers cache them for a year.
+// On Node they are read from disk once, at first use; a runtime without files (Workers) hands
+// them in with provideAssets() before the first request. Versioned URLs let browsers cache
+// them for a year.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,43 +11,60 @@ import { fileURLToPath } from 'node:url';
 import type { Env, Hono } from 'hono';
 
 interface Asset {
-  body: Buffer;
+  body: Uint8Array;
   type: string;
   etag: string;
 }
 
-const require = createRequire(import.meta.url);
-const here = dirname(fileURLToPath(import.meta.url));
+const TYPES = {
+  'pico.min.css': 'text/css',
+  'htmx.min.js': 'text/javascript',
+  'app.css': 'text/css',
+  'app.js': 'text/javascript',
+  'favicon.svg': 'image/svg+xml',
+} as const;
 
-const FILES: Record<string, { path: () => string; type: string }> = {
-  'pico.min.css': { path: () => require.resolve('@picocss/pico/css/pico.min.css'), type: 'text/css' },
-  'htmx.min.js': { path: () => require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript' },
-  'app.css': { path: () => staticFile('app.css'), type: 'text/css' },
-  'app.js': { path: () => staticFile('app.js'), type: 'text/javascript' },
-  'favicon.svg': { path: () => staticFile('favicon.svg'), type: 'image/svg+xml' },
-};
+export type AssetName = keyof typeof TYPES;
 
-/** src/web/static in a source checkout; dist/web/static is a copy made by the build. */
-function staticFile(name: string): string {
-  return join(here, 'static', name);
+/** Where each file is on disk (Node). Resolved only when read, so that merely importing this
+ * module needs no file system. */
+function nodePath(name: AssetName): string {
+  const require = createRequire(import.meta.url);
+  // src/web/static in a source checkout; dist/web/static is a copy made by the build
+  const staticFile = (file: string) => join(dirname(fileURLToPath(import.meta.url)), 'static', file);
+  if (name === 'pico.min.css') return require.resolve('@picocss/pico/css/pico.min.css');
+  if (name === 'htmx.min.js') return require.resolve('htmx.org/dist/htmx.min.js');
+  return staticFile(name);
 }
 
 let loaded: Map<string, Asset> | null = null;
 
+function toAsset(name: AssetName, body: Uint8Array): Asset {
+  const etag = createHash('sha256').update(body).digest('base64url').slice(0, 16);
+  const type = TYPES[name].startsWith('text/') ? `${TYPES[name]}; charset=utf-8` : TYPES[name];
+  return { body, type, etag };
+}
+
 function assets(): Map<string, Asset> {
   if (loaded) return loaded;
   loaded = new Map();
-  for (const [name, file] of Object.entries(FILES)) {
-    const body = readFileSync(file.path());
-    const etag = createHash('sha256').update(body).digest('base64url').slice(0, 16);
-    const type = file.type.startsWith('text/') ? `${file.type}; charset=utf-8` : file.type;
-    loaded.set(name, { body, type, etag });
+  for (const name of Object.keys(TYPES) as AssetName[]) {
+    loaded.set(name, toAsset(name, new Uint8Array(readFileSync(nodePath(name)))));
   }
   return loaded;
 }
 
+/** The files' contents, for runtimes that cannot read them from disk; replaces any read before. */
+export function provideAssets(files: Record<AssetName, string>): void {
+  const encoder = new TextEncoder();
+  loaded = new Map();
+  for (const name of Object.keys(TYPES) as AssetName[]) {
+    loaded.set(name, toAsset(name, encoder.encode(files[name])));
+  }
+}
+
 /** The URL of an asset, with its content hash so a new version is a new URL. */
-export function assetUrl(name: keyof typeof FILES & string): string {
+export function assetUrl(name: AssetName): string {
   const asset = assets().get(name);
   return `/assets/${name}?v=${asset?.etag ?? '0'}`;
 }

@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toErrorResponse } from '../../src/http/errors.ts';
+import { openD1Store } from '../../src/store/d1/d1-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { makeProject } from '../store/fixtures.ts';
+import { freshD1 } from '../helpers/d1.ts';
+import { makeCheck, makeProject } from '../store/fixtures.ts';
 
 describe('toErrorResponse', () => {
   let dir: string;
@@ -19,6 +21,11 @@ describe('toErrorResponse', () => {
   app.post('/twice', async (c) => {
     await store.insertProject(project);
     return c.text('created');
+  });
+  let stale: () => Promise<unknown> = async () => {};
+  app.post('/stale', async (c) => {
+    await stale();
+    return c.text('saved');
   });
   app.get('/boom', () => {
     throw new Error('secret detail at /srv/vigil/src/x.ts:12');
@@ -43,6 +50,28 @@ describe('toErrorResponse', () => {
         message: 'it exists already: another request created it at the same moment',
       },
     });
+    expect(logged).toEqual([]);
+  });
+
+  it('answers 503 with Retry-After when a D1 transaction keeps losing the race for its rows', async () => {
+    const d1 = await openD1Store(await freshD1());
+    await d1.insertProject(project);
+    const check = makeCheck(project.id);
+    await d1.insertCheck(check);
+    // someone else moved the check on; this request keeps writing from the rev it read
+    await d1.updateCheck({ ...check, name: 'moved', rev: check.rev + 1 }, check.rev);
+    stale = () =>
+      d1.transaction((tx) => tx.updateCheck({ ...check, name: 'stale', rev: check.rev + 1 }, check.rev));
+    const res = await app.request('/stale', { method: 'POST' });
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('1');
+    expect(await res.json()).toEqual({
+      error: {
+        code: 'busy',
+        message: 'what this request changes was changing under it; nothing was saved: send it again',
+      },
+    });
+    expect(await d1.getCheck(check.id)).toMatchObject({ name: 'moved' });
     expect(logged).toEqual([]);
   });
 

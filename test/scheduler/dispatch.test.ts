@@ -271,6 +271,39 @@ describe('permanent failures', () => {
     expect(receiver.requests).toHaveLength(1);
   });
 
+  it('fails an email alert where the runtime has no SMTP, saying why, and marks the channel broken', async () => {
+    // an email channel made on Node, in a database a runtime without SMTP (Workers) now serves
+    const made = await h.api('POST', '/channels', {
+      kind: 'email',
+      name: 'mail',
+      config: { to: 'ops@example.com' },
+    });
+    expect(made.status).toBe(201);
+    const emailId = ((await made.json()) as { id: string }).id;
+    const checkId = await createCheck(h);
+    await ping(h, checkId);
+    h.clock.set(DOWN_AT);
+    await h.scheduler.sweep(DOWN_AT);
+    const d = new Dispatcher(h.store, {
+      clock: h.clock,
+      http: createHttpClient({ allowPrivateAddresses: true, timeoutMs: 2000 }),
+      logger: silent,
+      capabilities: { smtp: false, tcpSources: false },
+    });
+    stopAfter.push(d);
+    expect(await d.runOnce(DOWN_AT)).toBe(2);
+
+    const rows = await h.store.listNotifications(checkId, 10);
+    const mail = rows.find((n) => n.channelId === emailId);
+    expect(mail).toMatchObject({
+      status: 'failed',
+      lastError: expect.stringContaining('Cloudflare Workers'),
+    });
+    expect((await h.store.getChannel(emailId))!.brokenReason).toBe(mail!.lastError);
+    // the other channel is not held up by it
+    expect(rows.find((n) => n.channelId === channelId)).toMatchObject({ status: 'delivered' });
+  });
+
   it("marks a deleted channel's pending alert failed instead of retrying it forever", async () => {
     const { checkId } = await downAlert();
     expect((await h.api('DELETE', `/channels/${channelId}`)).status).toBe(204);

@@ -22,6 +22,23 @@ const EVERY_10_MIN = `*/10 * ${ON_FAR_DAY}`;
 let cluster: PgCronCluster;
 const rigs: SourceRig[] = [];
 
+describe('a pg_cron source where the runtime cannot open TCP connections (Workers)', () => {
+  it('is unreachable with the reason, without trying to connect', async () => {
+    const rig = await sourceRig(
+      { url: 'postgres://vigil:secret@127.0.0.1:9/postgres' },
+      { runner: { capabilities: { smtp: false, tcpSources: false } } },
+    );
+    try {
+      const report = await rig.sync();
+      expect(report).toMatchObject({ ok: false, error: expect.stringContaining('TCP connection') });
+      expect((await rig.reload()).lastError).toBe(report.error);
+      expect((await rig.health()).status).toBe('down');
+    } finally {
+      await rig.close();
+    }
+  });
+});
+
 describe.skipIf(!pgCronAvailable())('the source runner', () => {
   beforeAll(async () => {
     cluster = await startPgCronCluster();

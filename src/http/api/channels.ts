@@ -1,4 +1,5 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { channelKindProblem } from '../../capabilities.ts';
 import {
   ChannelName,
   DEFAULT_EVENTS,
@@ -110,6 +111,11 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const key = c.get('apiKey');
       const body = c.req.valid('json');
       const config = validConfig(body.kind, body.config);
+      const unavailable = channelKindProblem(body.kind, deps.capabilities);
+      if (unavailable !== null)
+        throw new ApiError(400, 'invalid_request', `kind: ${unavailable}`, [
+          { field: 'kind', message: unavailable },
+        ]);
       fillSigningSecret(body.kind, config);
       const channel = newChannel(
         {

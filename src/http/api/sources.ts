@@ -1,6 +1,7 @@
 // /sources: the databases and projects vigil reads jobs from (pg_cron, Supabase functions).
 // Secrets in a source's config are masked in every answer, as channels mask theirs.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { sourceKindProblem } from '../../capabilities.ts';
 import { UUID_PATTERN } from '../../core/ids.ts';
 import { isJobCheck } from '../../sources/reconcile.ts';
 import { adapterFor, isSourceKind, mergeSourceConfig, SOURCE_KINDS } from '../../sources/registry.ts';
@@ -101,6 +102,11 @@ export function sourceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
           `kind: unknown source kind "${body.kind}"; use one of: ${SOURCE_KINDS.join(', ')}`,
         );
       const kind = body.kind;
+      const unavailable = sourceKindProblem(kind, deps.capabilities);
+      if (unavailable !== null)
+        throw new ApiError(400, 'invalid_request', `kind: ${unavailable}`, [
+          { field: 'kind', message: unavailable },
+        ]);
       const config = validConfig(kind, body.config);
       const source = await sourceErrors(
         store.transaction((tx) =>

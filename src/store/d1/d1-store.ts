@@ -12,8 +12,12 @@ import { type Check, ConflictError, type FlipRow, type Incident, type Store, typ
 import { D1Port, isGuardFailure } from './d1-port.ts';
 import type { D1Database } from './d1-types.ts';
 
-/** How often a transaction runs again after losing a race before its caller hears of it. */
-const MAX_ATTEMPTS = 5;
+/**
+ * How often a transaction runs in all before its caller hears it kept losing races: with the
+ * waits below, about a second of trying; a burst of pings to one check from many isolates
+ * gets through, one after another.
+ */
+const MAX_ATTEMPTS = 8;
 
 /**
  * A Tx on D1. Inside a transaction its writes wait for the batch, so a read after a write
@@ -150,8 +154,8 @@ class D1Store extends D1Tx implements Store {
         if (attempt >= MAX_ATTEMPTS) {
           throw new ConflictError(`the rows this transaction read kept changing (${attempt} attempts)`);
         }
-        // the other writers are done in a few milliseconds; a random wait keeps retries apart
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * attempt));
+        // full jitter over a doubling window (10, 20, … 640 ms): racing retries spread out
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** (attempt - 1)));
       }
     }
   }

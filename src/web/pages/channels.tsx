@@ -2,6 +2,7 @@
 // delete them. Every form works without JavaScript (post, then a 303); with htmx, "Send a test
 // alert" swaps in just its outcome.
 import type { Hono } from 'hono';
+import { channelKindProblem } from '../../capabilities.ts';
 import {
   fillSigningSecret,
   newChannel,
@@ -63,6 +64,8 @@ export function channelPages(app: Hono<WebEnv>, deps: AppDeps): void {
     if (kind === undefined) return sendPage(c, <KindChooserPage ctx={pageCtx(c)} />);
     const notifier = getNotifier(kind);
     if (!notifier) return notFoundPage(c, 'channels', 'channel kind');
+    const unavailable = channelKindProblem(kind, deps.capabilities);
+    if (unavailable !== null) return sendPage(c, <KindChooserPage ctx={pageCtx(c)} error={unavailable} />);
     return sendPage(
       c,
       <ChannelFormPage ctx={pageCtx(c)} notifier={notifier} state={blankForm(notifier)} errors={{}} />,
@@ -81,6 +84,9 @@ export function channelPages(app: Hono<WebEnv>, deps: AppDeps): void {
         400,
       );
     }
+    const unavailable = channelKindProblem(notifier.kind, deps.capabilities);
+    if (unavailable !== null)
+      return sendPage(c, <KindChooserPage ctx={pageCtx(c)} error={unavailable} />, 400);
     const read = readChannelForm(form, notifier, null);
     if (!read.ok) {
       return sendPage(

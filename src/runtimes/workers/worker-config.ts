@@ -1,0 +1,91 @@
+// The configuration on Workers: the same VIGIL_* variables as on Node, from wrangler.jsonc
+// "vars" and Worker secrets, validated by the same schema (config-env.ts). What only a Node
+// server has (a database URL, a host and port, node ids, SMTP, NAME_FILE secrets) is refused by
+// name rather than ignored, so nobody believes a setting took effect when it cannot.
+import { adminSettings, ConfigError, ENV_KEYS, type EnvValues, parseEnv } from '../../config-env.ts';
+import type { LogLevel } from './console-log.ts';
+
+export interface WorkerConfig {
+  /** VIGIL_BASE_URL; null: the origin of the request being served */
+  baseUrl: string | null;
+  pingBodyLimit: number;
+  pingRetention: number;
+  /** VIGIL_TRUST_PROXY: read X-Forwarded-For (only behind a proxy of your own in front of Cloudflare) */
+  trustProxy: boolean;
+  logLevel: LogLevel;
+  allowPrivateTargets: boolean;
+  deliveryTimeoutMs: number;
+  daemonStaleAfter: number;
+  /** the first user, made on the first request to a database with no users */
+  admin: { email: string; password: string } | null;
+  /** VIGIL_BOOTSTRAP_KEY: the API key of the default project, made on the first request to an empty database */
+  bootstrapKey: string | null;
+}
+
+const DATABASE = 'a Worker keeps its data in the D1 binding "DB" (d1_databases in wrangler.jsonc); remove it';
+const SMTP =
+  'the Workers build of vigil has no SMTP client; remove it and send email through an HTTP email API (docs/deploy-workers.md, "Email")';
+
+/** Variables that mean something on Node only, and why they are refused here. */
+const NODE_ONLY: Record<string, string> = {
+  VIGIL_DATABASE_URL: DATABASE,
+  VIGIL_DB_POOL_SIZE: DATABASE,
+  VIGIL_HOST: 'a Worker does not listen on an address; remove it',
+  VIGIL_PORT: 'a Worker does not listen on a port; remove it',
+  VIGIL_NODE_ID: 'a Worker runs its timed work in one Durable Object, not on nodes; remove it',
+  VIGIL_SMTP_HOST: SMTP,
+  VIGIL_SMTP_PORT: SMTP,
+  VIGIL_SMTP_SECURE: SMTP,
+  VIGIL_SMTP_REQUIRE_TLS: SMTP,
+  VIGIL_SMTP_USER: SMTP,
+  VIGIL_SMTP_PASSWORD: SMTP,
+  VIGIL_SMTP_FROM: SMTP,
+  VIGIL_SMTP_TLS_REJECT_UNAUTHORIZED: SMTP,
+};
+
+const BOOTSTRAP_KEY = /^vgl_[A-Za-z0-9_-]{20,196}$/;
+
+/**
+ * Reads the configuration from a Worker's env (its bindings, vars and secrets). A bad value
+ * throws a ConfigError naming the variable, as on Node.
+ */
+export function loadWorkerConfig(env: Record<string, unknown>): Readonly<WorkerConfig> {
+  const raw: Record<string, string | undefined> = {};
+  const problems: string[] = [];
+  for (const key of [...ENV_KEYS, 'VIGIL_BOOTSTRAP_KEY']) {
+    if (env[`${key}_FILE`] !== undefined)
+      problems.push(
+        `${key}_FILE: Workers have no files; set ${key} as a secret (npx wrangler secret put ${key})`,
+      );
+    const value = env[key];
+    if (value === undefined || value === '') continue;
+    if (Object.hasOwn(NODE_ONLY, key)) {
+      problems.push(`${key}: ${NODE_ONLY[key]}`);
+      continue;
+    }
+    // "vars" in wrangler.jsonc may be JSON numbers or booleans
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+      raw[key] = String(value);
+    else problems.push(`${key}: expected text, a number or a boolean`);
+  }
+  const { VIGIL_BOOTSTRAP_KEY: bootstrapKey, ...shared } = raw;
+  const v: EnvValues = parseEnv(shared, problems);
+  if (bootstrapKey !== undefined && !BOOTSTRAP_KEY.test(bootstrapKey)) {
+    // never quoted: it is a secret
+    throw new ConfigError(
+      'VIGIL_BOOTSTRAP_KEY: expected "vgl_" and then 20 to 196 letters, digits, "-" or "_" (make one with: echo "vgl_$(openssl rand -hex 24)")',
+    );
+  }
+  return Object.freeze({
+    baseUrl: v.VIGIL_BASE_URL?.replace(/\/+$/, '') ?? null,
+    pingBodyLimit: v.VIGIL_PING_BODY_LIMIT,
+    pingRetention: v.VIGIL_PING_RETENTION,
+    trustProxy: v.VIGIL_TRUST_PROXY,
+    logLevel: v.VIGIL_LOG_LEVEL,
+    allowPrivateTargets: v.VIGIL_ALLOW_PRIVATE_URLS || v.VIGIL_ALLOW_PRIVATE_TARGETS,
+    deliveryTimeoutMs: v.VIGIL_DELIVERY_TIMEOUT * 1000,
+    daemonStaleAfter: v.VIGIL_DAEMON_STALE_AFTER,
+    admin: adminSettings(v),
+    bootstrapKey: bootstrapKey ?? null,
+  });
+}
