@@ -62,6 +62,15 @@ describe('loadWorkerConfig', () => {
     expect(message).not.toContain('secret-but-wrong');
   });
 
+  it('runs the clock on alarms unless VIGIL_CLOCK_ALARMS is false, and refuses other values', () => {
+    expect(loadWorkerConfig(bindings).clockAlarms).toBe(true);
+    expect(loadWorkerConfig({ ...bindings, VIGIL_CLOCK_ALARMS: false }).clockAlarms).toBe(false);
+    expect(loadWorkerConfig({ ...bindings, VIGIL_CLOCK_ALARMS: 'no' }).clockAlarms).toBe(false);
+    expect(problem({ VIGIL_CLOCK_ALARMS: 'sometimes' })).toContain(
+      'VIGIL_CLOCK_ALARMS: expected true or false (got "sometimes")',
+    );
+  });
+
   it('checks the admin settings as on Node', () => {
     expect(problem({ VIGIL_ADMIN_EMAIL: 'admin@example.com' })).toContain(
       'VIGIL_ADMIN_EMAIL and VIGIL_ADMIN_PASSWORD go together',

@@ -170,6 +170,48 @@ describe('alerts', () => {
   });
 });
 
+describe('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=false)', () => {
+  it('leaves a passed deadline to the next cron pass, which sends the alert', async () => {
+    const cronOnly = await runWorker(bundle, {
+      VIGIL_BASE_URL: 'https://vigil.test',
+      VIGIL_BOOTSTRAP_KEY: KEY,
+      VIGIL_ALLOW_PRIVATE_URLS: 'true',
+      VIGIL_CLOCK_ALARMS: 'false',
+      VIGIL_LOG_LEVEL: 'warn',
+    });
+    try {
+      const call = (method: string, path: string, body?: unknown) =>
+        cronOnly.fetch(`/api/v1${path}`, {
+          method,
+          headers: { 'X-Api-Key': KEY, 'Content-Type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      const channel = await json<{ id: string }>(
+        call('POST', '/channels', { kind: 'webhook', name: 'cron', config: { url: `${receiver.url}/cron` } }),
+      );
+      const check = await json<{ id: string }>(
+        call('POST', '/checks', {
+          name: 'cron only',
+          schedule: { kind: 'interval', period: 1, grace: 1 },
+          channels: [channel.id],
+        }),
+      );
+      expect((await cronOnly.fetch(`/ping/${check.id}`)).status).toBe(200);
+      const isDown = (d: { path: string; headers: Record<string, unknown> }) =>
+        d.path === '/cron' && d.headers['x-vigil-event'] === 'down';
+      // well past the deadline (2 s): no alarm, so no alert yet
+      await new Promise((resolve) => setTimeout(resolve, 3500));
+      expect((await json<{ status: string }>(call('GET', `/checks/${check.id}`))).status).toBe('up');
+      await expect(receiver.next(isDown, 100)).rejects.toThrow(/no matching delivery/);
+      await cronOnly.cron();
+      const down = await receiver.next(isDown, 10_000);
+      expect(JSON.parse(down.body)).toMatchObject({ event: 'down', check: { id: check.id } });
+    } finally {
+      await cronOnly.close();
+    }
+  });
+});
+
 describe('probes', () => {
   it('probes an http check from the clock at its first slot and records the answer as a ping', async () => {
     const check = await createCheck({

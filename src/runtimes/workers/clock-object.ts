@@ -19,6 +19,8 @@ const OUTAGE_MS = 3 * 60_000;
 /** When something is due but a pass could do none of it, the next try waits this long. */
 const IDLE_RETRY_MS = 1000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** How late after the minute a cron trigger may start (VIGIL_CLOCK_ALARMS=false) */
+const CRON_SLACK_MS = 10_000;
 /** Links in alerts before any request told the clock where vigil is (VIGIL_BASE_URL unset). */
 const UNKNOWN_BASE_URL = 'http://localhost';
 /** More alarm times than this kept for isolates: the latest ones go (a late pass, not a lost one). */
@@ -162,6 +164,10 @@ export class VigilClock {
   /** Sets the alarm after a pass that began at `started`. */
   private arm(started: number, times: (number | null)[], worked: boolean): Promise<void> {
     return this.withAlarmLock(async () => {
+      if (!this.alarmsOn()) {
+        await this.state.storage.deleteAlarm();
+        return;
+      }
       // a time told to an isolate is kept until a pass starts at or after it (see `promised`)
       const promised = (await this.promises()).filter((t) => t > started);
       const now = Date.now();
@@ -181,6 +187,8 @@ export class VigilClock {
     return this.withAlarmLock(async () => {
       if (origin !== null) await this.rememberOrigin(origin);
       const now = Date.now();
+      // cron only: the next pass is the next minute's (Cloudflare fires it within seconds)
+      if (!this.alarmsOn()) return Math.ceil((now + 1) / 60_000) * 60_000 + CRON_SLACK_MS;
       const wanted = Math.max(at, now);
       const current = await this.state.storage.getAlarm();
       // an alarm in the past is firing now (or about to): its pass may have read the database
@@ -192,6 +200,15 @@ export class VigilClock {
       if (!promised.includes(alarmAt)) await this.keepPromises([...promised, alarmAt]);
       return alarmAt;
     });
+  }
+
+  /** VIGIL_CLOCK_ALARMS: false leaves the clock to the cron trigger alone */
+  private alarmsOn(): boolean {
+    try {
+      return loadWorkerConfig(this.env).clockAlarms;
+    } catch {
+      return true; // a bad setting is reported by every request; the clock keeps its alarm
+    }
   }
 
   private withAlarmLock<T>(fn: () => Promise<T>): Promise<T> {

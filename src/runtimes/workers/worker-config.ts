@@ -20,6 +20,12 @@ export interface WorkerConfig {
   admin: { email: string; password: string } | null;
   /** VIGIL_BOOTSTRAP_KEY: the API key of the default project, made on the first request to an empty database */
   bootstrapKey: string | null;
+  /**
+   * VIGIL_CLOCK_ALARMS (default true): the clock sets its alarm to the earliest thing due. false:
+   * it runs only on the per-minute cron trigger (far fewer Durable Object invocations; alerts up
+   * to a minute after their deadline)
+   */
+  clockAlarms: boolean;
 }
 
 const DATABASE = 'a Worker keeps its data in the D1 binding "DB" (d1_databases in wrangler.jsonc); remove it';
@@ -43,6 +49,9 @@ const NODE_ONLY: Record<string, string> = {
   VIGIL_SMTP_TLS_REJECT_UNAUTHORIZED: SMTP,
 };
 
+/** Variables only the Workers build reads. */
+const WORKERS_ONLY = ['VIGIL_BOOTSTRAP_KEY', 'VIGIL_CLOCK_ALARMS'];
+
 const BOOTSTRAP_KEY = /^vgl_[A-Za-z0-9_-]{20,196}$/;
 
 /**
@@ -52,7 +61,7 @@ const BOOTSTRAP_KEY = /^vgl_[A-Za-z0-9_-]{20,196}$/;
 export function loadWorkerConfig(env: Record<string, unknown>): Readonly<WorkerConfig> {
   const raw: Record<string, string | undefined> = {};
   const problems: string[] = [];
-  for (const key of [...ENV_KEYS, 'VIGIL_BOOTSTRAP_KEY']) {
+  for (const key of [...ENV_KEYS, ...WORKERS_ONLY]) {
     if (env[`${key}_FILE`] !== undefined)
       problems.push(
         `${key}_FILE: Workers have no files; set ${key} as a secret (npx wrangler secret put ${key})`,
@@ -68,7 +77,10 @@ export function loadWorkerConfig(env: Record<string, unknown>): Readonly<WorkerC
       raw[key] = String(value);
     else problems.push(`${key}: expected text, a number or a boolean`);
   }
-  const { VIGIL_BOOTSTRAP_KEY: bootstrapKey, ...shared } = raw;
+  const { VIGIL_BOOTSTRAP_KEY: bootstrapKey, VIGIL_CLOCK_ALARMS: alarms, ...shared } = raw;
+  const clockAlarms = alarms === undefined ? true : /^(1|true|yes)$/i.test(alarms.trim());
+  if (alarms !== undefined && !/^(1|true|yes|0|false|no)$/i.test(alarms.trim()))
+    problems.push(`VIGIL_CLOCK_ALARMS: expected true or false (got "${alarms.slice(0, 40)}")`);
   const v: EnvValues = parseEnv(shared, problems);
   if (bootstrapKey !== undefined && !BOOTSTRAP_KEY.test(bootstrapKey)) {
     // never quoted: it is a secret
@@ -87,5 +99,6 @@ export function loadWorkerConfig(env: Record<string, unknown>): Readonly<WorkerC
     daemonStaleAfter: v.VIGIL_DAEMON_STALE_AFTER,
     admin: adminSettings(v),
     bootstrapKey: bootstrapKey ?? null,
+    clockAlarms,
   });
 }
