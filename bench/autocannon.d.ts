@@ -16,7 +16,13 @@ declare module 'autocannon' {
       expectBody?: string;
       title?: string;
       /** requests sent in turn on each connection; setupRequest may change each one */
-      requests?: { setupRequest?: (req: Record<string, unknown>) => Record<string, unknown> }[];
+      requests?: {
+        method?: 'GET' | 'POST' | 'HEAD';
+        path?: string;
+        headers?: Record<string, string>;
+        body?: string;
+        setupRequest?: (req: Record<string, unknown>) => Record<string, unknown>;
+      }[];
     }
 
     interface Histogram {

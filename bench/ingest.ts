@@ -168,6 +168,12 @@ export async function runIngest(opts: IngestOptions = INGEST_DEFAULTS): Promise<
   return { options: opts, rounds };
 }
 
+/** What went wrong with a load run's requests, if anything. */
+export function failedRequests(label: string, s: LoadStats): string | null {
+  if (s.non2xx + s.errors + s.timeouts + s.mismatches === 0) return null;
+  return `${label} had ${s.non2xx} non-2xx, ${s.errors} errors, ${s.timeouts} timeouts, ${s.mismatches} wrong bodies`;
+}
+
 /** Whether every 200 vigil sent corresponds to a stored ping, and no request failed. */
 export function ingestProblems(r: IngestResult): string[] {
   const problems: string[] = [];
@@ -180,11 +186,8 @@ export function ingestProblems(r: IngestResult): string[] {
       ['raw', raw],
       ['vigil', vigil],
     ] as const) {
-      const bad = s.non2xx + s.errors + s.timeouts + s.mismatches;
-      if (bad > 0)
-        problems.push(
-          `round ${i + 1}: ${name} had ${s.non2xx} non-2xx, ${s.errors} errors, ${s.timeouts} timeouts, ${s.mismatches} wrong bodies`,
-        );
+      const bad = failedRequests(`round ${i + 1}: ${name}`, s);
+      if (bad) problems.push(bad);
     }
   }
   return problems;

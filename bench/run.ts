@@ -2,6 +2,7 @@
 //   npm run bench                 both
 //   npm run bench -- ingest       one of them (ingest | detection | dashboard | postgres)
 //   npm run bench -- postgres     vigil on PostgreSQL (not part of "all": it needs a server)
+//   npm run bench -- workers      vigil's Worker in local workerd (not part of "all": ~5 min)
 //   npm run bench -- ingest --duration 5 --rounds 1 --connections 50
 // The raw results are also saved as JSON in the temp dir (outside the repo, which biome checks).
 import { writeFileSync } from 'node:fs';
@@ -13,8 +14,9 @@ import { type DetectionResult, detectionMarkdown, detectionProblems, runDetectio
 import { INGEST_DEFAULTS, type IngestResult, ingestMarkdown, ingestProblems, runIngest } from './ingest.ts';
 import { type PostgresBenchResult, postgresMarkdown, postgresProblems, runPostgres } from './postgres.ts';
 import { fmt, machineLine, ratio, table } from './report.ts';
+import { runWorkers, type WorkersResult, workersMarkdown, workersProblems } from './workers.ts';
 
-const BENCHMARKS = ['ingest', 'detection', 'dashboard', 'postgres'] as const;
+const BENCHMARKS = ['ingest', 'detection', 'dashboard', 'postgres', 'workers'] as const;
 /** what `npm run bench` alone runs: everything that needs no database server */
 const DEFAULT: readonly Benchmark[] = ['ingest', 'detection', 'dashboard'];
 type Benchmark = (typeof BENCHMARKS)[number];
@@ -60,6 +62,8 @@ let dashboard: DashboardResult | null = null;
 if (selected.includes('dashboard')) dashboard = await runDashboard();
 let postgres: PostgresBenchResult | null = null;
 if (selected.includes('postgres')) postgres = await runPostgres(ingestOptions);
+let workers: WorkersResult | null = null;
+if (selected.includes('workers')) workers = await runWorkers(ingestOptions);
 
 const summary: string[][] = [];
 if (ingest) {
@@ -113,6 +117,25 @@ if (postgres) {
     ]);
 }
 
+if (workers) {
+  for (const [i, r] of workers.rounds.entries()) {
+    summary.push([
+      `Worker ingest (local workerd + D1), round ${i + 1}: req/s`,
+      `${fmt(r.spread.rps)} (100 checks) · ${fmt(r.oneCheck.rps)} (one check)`,
+      `raw workerd ${fmt(r.rawWorkerd.rps)} · raw node:http ${fmt(r.rawNode.rps)}`,
+      `${ratio(r.spread.rps, r.rawWorkerd.rps)} of raw workerd`,
+    ]);
+  }
+  const [alarm, cron] = workers.latency;
+  if (alarm && cron)
+    summary.push([
+      'Worker: deadline → down webhook received',
+      `alarm: p50 ${fmt(alarm.p50)} ms · p99 ${fmt(alarm.p99)} ms`,
+      `cron alone: p50 ${fmt(cron.p50 / 1000, 1)} s · p99 ${fmt(cron.p99 / 1000, 1)} s`,
+      `${ratio(cron.p50, alarm.p50)} faster (p50)`,
+    ]);
+}
+
 if (dashboard) {
   summary.push([
     `dashboard: first page of ${fmt(dashboard.options.checks)} checks, p99`,
@@ -136,6 +159,7 @@ const out = [
   ...(detection ? [detectionMarkdown(detection), ''] : []),
   ...(dashboard ? [dashboardMarkdown(dashboard), ''] : []),
   ...(postgres ? [postgresMarkdown(postgres), ''] : []),
+  ...(workers ? [workersMarkdown(workers), ''] : []),
 ].join('\n');
 process.stdout.write(`${out}\n`);
 
@@ -151,5 +175,6 @@ const problems = [
   ...(detection ? detectionProblems(detection) : []),
   ...(dashboard ? dashboardProblems(dashboard) : []),
   ...(postgres ? postgresProblems(postgres) : []),
+  ...(workers ? workersProblems(workers) : []),
 ];
 if (problems.length > 0) process.exitCode = 1;

@@ -126,6 +126,20 @@ export function redactDatabaseUrl(url: string): string {
   }
 }
 
+/** The settings every runtime reads the same way (Node's config.ts, the Workers' worker-config.ts). */
+export function commonSettings(v: EnvValues) {
+  return {
+    pingBodyLimit: v.VIGIL_PING_BODY_LIMIT,
+    pingRetention: v.VIGIL_PING_RETENTION,
+    trustProxy: v.VIGIL_TRUST_PROXY,
+    logLevel: v.VIGIL_LOG_LEVEL,
+    allowPrivateTargets: v.VIGIL_ALLOW_PRIVATE_URLS || v.VIGIL_ALLOW_PRIVATE_TARGETS,
+    deliveryTimeoutMs: v.VIGIL_DELIVERY_TIMEOUT * 1000,
+    daemonStaleAfter: v.VIGIL_DAEMON_STALE_AFTER,
+    admin: adminSettings(v),
+  };
+}
+
 /** The first user (VIGIL_ADMIN_EMAIL and VIGIL_ADMIN_PASSWORD); null when neither is set. */
 export function adminSettings(v: EnvValues): { email: string; password: string } | null {
   const { VIGIL_ADMIN_EMAIL: email, VIGIL_ADMIN_PASSWORD: password } = v;

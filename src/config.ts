@@ -5,8 +5,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import {
-  adminSettings,
   ConfigError,
+  commonSettings,
   ENV_KEYS,
   type EnvValues,
   parseEnv,
@@ -75,15 +75,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host,
     port: v.VIGIL_PORT,
     baseUrl,
-    pingBodyLimit: v.VIGIL_PING_BODY_LIMIT,
-    pingRetention: v.VIGIL_PING_RETENTION,
-    trustProxy: v.VIGIL_TRUST_PROXY,
-    logLevel: v.VIGIL_LOG_LEVEL,
-    allowPrivateTargets: v.VIGIL_ALLOW_PRIVATE_URLS || v.VIGIL_ALLOW_PRIVATE_TARGETS,
-    deliveryTimeoutMs: v.VIGIL_DELIVERY_TIMEOUT * 1000,
-    daemonStaleAfter: v.VIGIL_DAEMON_STALE_AFTER,
+    ...commonSettings(v),
     smtp: smtpSettings(v, baseUrl, v.VIGIL_DELIVERY_TIMEOUT * 1000),
-    admin: adminSettings(v),
   });
 }
 

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
 import type { D1Database } from '../../src/store/d1/d1-types.ts';
-import { applyD1Migrations } from '../helpers/d1.ts';
+import { applyD1Migrations } from '../helpers/d1-migrate.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WRANGLER = join(ROOT, 'node_modules', '.bin', 'wrangler');
@@ -90,6 +90,8 @@ export async function runWorker(
 }
 
 export interface Delivery {
+  /** when it arrived (epoch ms) */
+  at: number;
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
@@ -110,7 +112,12 @@ export async function startReceiver(): Promise<Receiver> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      got.push({ path: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      got.push({
+        at: Date.now(),
+        path: req.url ?? '',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
       res.end('ok');
       for (const wake of waiting) wake();
     });

@@ -21,6 +21,8 @@ const IDLE_RETRY_MS = 1000;
 const PRUNE_EVERY_MS = 3_600_000;
 /** How late after the minute a cron trigger may start (VIGIL_CLOCK_ALARMS=false) */
 const CRON_SLACK_MS = 10_000;
+/** At most this many rounds in a pass on the cron trigger alone (each round sweeps a batch). */
+const CRON_ROUNDS = 20;
 /** Links in alerts before any request told the clock where vigil is (VIGIL_BASE_URL unset). */
 const UNKNOWN_BASE_URL = 'http://localhost';
 /** More alarm times than this kept for isolates: the latest ones go (a late pass, not a lost one). */
@@ -102,8 +104,16 @@ export class VigilClock {
     let worked = true;
     try {
       const s = await this.services();
-      worked = await this.runDue(s, started);
-      times = await this.dueTimes(s.store);
+      // With alarms, work still due after a pass (a late check's down deadline, the rest of a
+      // large batch) gets the next pass at once through the alarm. Without them the next pass
+      // is a minute away, so this one goes on while it gets something done.
+      const rounds = this.alarmsOn() ? 1 : CRON_ROUNDS;
+      for (let round = 0; round < rounds; round++) {
+        worked = await this.runDue(s, round === 0 ? started : Date.now());
+        times = await this.dueTimes(s.store);
+        const now = Date.now();
+        if (!worked || !times.some((t) => t !== null && t <= now)) break;
+      }
     } catch (err) {
       this.log.error({ err }, 'the clock could not run; trying again within a minute');
     }

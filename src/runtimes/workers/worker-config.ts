@@ -2,7 +2,7 @@
 // "vars" and Worker secrets, validated by the same schema (config-env.ts). What only a Node
 // server has (a database URL, a host and port, node ids, SMTP, NAME_FILE secrets) is refused by
 // name rather than ignored, so nobody believes a setting took effect when it cannot.
-import { adminSettings, ConfigError, ENV_KEYS, type EnvValues, parseEnv } from '../../config-env.ts';
+import { ConfigError, commonSettings, ENV_KEYS, type EnvValues, parseEnv } from '../../config-env.ts';
 import type { LogLevel } from './console-log.ts';
 
 export interface WorkerConfig {
@@ -90,14 +90,7 @@ export function loadWorkerConfig(env: Record<string, unknown>): Readonly<WorkerC
   }
   return Object.freeze({
     baseUrl: v.VIGIL_BASE_URL?.replace(/\/+$/, '') ?? null,
-    pingBodyLimit: v.VIGIL_PING_BODY_LIMIT,
-    pingRetention: v.VIGIL_PING_RETENTION,
-    trustProxy: v.VIGIL_TRUST_PROXY,
-    logLevel: v.VIGIL_LOG_LEVEL,
-    allowPrivateTargets: v.VIGIL_ALLOW_PRIVATE_URLS || v.VIGIL_ALLOW_PRIVATE_TARGETS,
-    deliveryTimeoutMs: v.VIGIL_DELIVERY_TIMEOUT * 1000,
-    daemonStaleAfter: v.VIGIL_DAEMON_STALE_AFTER,
-    admin: adminSettings(v),
+    ...commonSettings(v),
     bootstrapKey: bootstrapKey ?? null,
     clockAlarms,
   });
