@@ -1,7 +1,12 @@
 // What is particular to the D1 store (the shared Store contract runs on it in the other
 // files): its migration files, and transactions made of one batch — reads of their own
 // writes, guards that turn a lost race into a fresh run, and failures that write nothing.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { transition } from '../../src/core/status.ts';
@@ -40,6 +45,38 @@ describe('opening a D1 database', () => {
     });
   });
   afterAll(() => mf.dispose());
+
+  it('that `wrangler d1 migrations apply` migrated opens and works', async () => {
+    // the command a user runs, on a local database, then that database in workerd
+    const persist = mkdtempSync(join(tmpdir(), 'vigil-d1-'));
+    try {
+      await promisify(execFile)(
+        join(ROOT, 'node_modules', '.bin', 'wrangler'),
+        ['d1', 'migrations', 'apply', 'vigil', '--local', '--persist-to', persist],
+        { cwd: ROOT, env: { ...process.env, CI: '1', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' } },
+      );
+      const databaseId = /"database_id":\s*"([^"]+)"/.exec(
+        readFileSync(join(ROOT, 'wrangler.jsonc'), 'utf8'),
+      )![1]!;
+      const local = new Miniflare({
+        modules: true,
+        script: 'export default { fetch() { return new Response(null, { status: 404 }); } }',
+        compatibilityDate: '2025-04-01',
+        d1Databases: { DB: databaseId },
+        d1Persist: join(persist, 'v3', 'd1'),
+      });
+      try {
+        const store = await openD1Store((await local.getD1Database('DB')) as unknown as D1Database);
+        const project = makeProject();
+        await store.insertProject(project);
+        expect(await store.getProject(project.id)).toEqual(project);
+      } finally {
+        await local.dispose();
+      }
+    } finally {
+      rmSync(persist, { recursive: true, force: true });
+    }
+  });
 
   it('that was never migrated says which migrations to apply, and how', async () => {
     const db = (await mf.getD1Database('EMPTY')) as unknown as D1Database;

@@ -3,10 +3,12 @@
 // receiver on loopback. The same app as on Node, so these check the Workers shell: that every
 // part of the app answers there, that the clock delivers on time by itself, and what Workers
 // cannot do is refused, saying why.
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/notifiers/webhook.ts';
+import { openD1Store } from '../../src/store/d1/d1-store.ts';
 import {
   type Bundle,
   buildWorker,
@@ -343,6 +345,38 @@ describe('compatible APIs', () => {
     const res = await worker.fetch('/llms.txt');
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('https://vigil.test/ping/<id>');
+  });
+});
+
+describe('public pages', () => {
+  it("serves a check's badge and a status page, with no key or session", async () => {
+    const check = await createCheck({ name: 'public api', slug: 'public-api' });
+    expect((await worker.fetch(`/ping/${check.id}`)).status).toBe(200);
+    const store = await openD1Store(worker.db);
+    const project = (await store.listProjects())[0]!;
+    await store.insertStatusPage({
+      id: randomUUID(),
+      projectId: project.id,
+      slug: 'acme',
+      title: 'Acme status',
+      checkIds: [check.id],
+      createdAt: Date.now(),
+      updatedAt: Date.now(),
+    });
+
+    const badge = await worker.fetch(`/badge/${project.badgeKey}/public-api.svg`);
+    expect(badge.status).toBe(200);
+    expect(badge.headers.get('content-type')).toContain('image/svg+xml');
+    expect(await badge.text()).toContain('up');
+    expect(await json(worker.fetch(`/badge/${project.badgeKey}/public-api.json`))).toMatchObject({
+      message: 'up',
+    });
+
+    const page = await worker.fetch('/status/acme');
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain('Acme status');
+    expect(html).toContain('public api');
   });
 });
 
