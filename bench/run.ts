@@ -166,7 +166,7 @@ process.stdout.write(`${out}\n`);
 const file = join(tmpdir(), `vigil-bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard, postgres }, null, 2)}\n`,
+  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard, postgres, workers }, null, 2)}\n`,
 );
 console.error(`[bench] raw results saved to ${file}`);
 
@@ -177,4 +177,5 @@ const problems = [
   ...(postgres ? postgresProblems(postgres) : []),
   ...(workers ? workersProblems(workers) : []),
 ];
+for (const p of problems) console.error(`[bench] PROBLEM: ${p}`);
 if (problems.length > 0) process.exitCode = 1;

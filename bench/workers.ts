@@ -19,6 +19,7 @@ import { note, startRawServer } from './servers.ts';
 const KEY = 'vgl_bench-workers-key-0123456789abcdef';
 const SPREAD_CHECKS = 100;
 const LATENCY_CHECKS = 20;
+const GRACE_S = 1;
 
 export interface WorkersLatency {
   label: string;
@@ -226,7 +227,8 @@ async function deadlineToAlert(
   label: string,
   vars: Record<string, string>,
   pingAt: (i: number) => number,
-  whileWaiting?: (done: () => boolean, worker: RunningWorker) => Promise<void>,
+  /** runs beside the whole measurement (the cron trigger), until `done` says stop */
+  beside?: (done: () => boolean, worker: RunningWorker) => Promise<void>,
 ): Promise<WorkersLatency> {
   const receiver = await startReceiver();
   const { worker } = await startWorker({ VIGIL_ALLOW_PRIVATE_URLS: 'true', ...vars });
@@ -237,7 +239,7 @@ async function deadlineToAlert(
       config: { url: `${receiver.url}/hook` },
     });
     const ids = await createChecks(worker, LATENCY_CHECKS, {
-      schedule: { kind: 'interval', period: 1, grace: 1 },
+      schedule: { kind: 'interval', period: 1, grace: GRACE_S },
       channels: [channel.id],
     });
     const deadlines = new Map<string, number>();
@@ -249,19 +251,25 @@ async function deadlineToAlert(
       );
       arrived.set(id, d.at);
     });
+    let finished = false;
+    const running = beside?.(() => finished, worker);
     const start = Date.now();
     note(`${label}: pinging ${LATENCY_CHECKS} checks`);
     for (const [i, id] of ids.entries()) {
       await sleep(Math.max(0, start + pingAt(i) - Date.now()));
       const res = await worker.fetch(`/ping/${id}`, { method: 'POST' });
       if (res.status !== 200) throw new Error(`ping answered ${res.status}`);
+      // next_deadline is when it goes late; it goes down (and alerts) a grace later
       const check = await api<{ next_deadline: string }>(worker, 'GET', `/checks/${id}`);
-      deadlines.set(id, Date.parse(check.next_deadline));
+      deadlines.set(id, Date.parse(check.next_deadline) + GRACE_S * 1000);
     }
     note(`${label}: waiting for the down alerts`);
-    const all = Promise.all(waiting);
-    if (whileWaiting) await whileWaiting(() => arrived.size === ids.length, worker);
-    await all;
+    try {
+      await Promise.all(waiting);
+    } finally {
+      finished = true;
+      await running;
+    }
     const samples = ids.map((id) => arrived.get(id)! - deadlines.get(id)!).sort((a, b) => a - b);
     return {
       label,
@@ -280,10 +288,12 @@ async function deadlineToAlert(
 async function cronEveryMinute(done: () => boolean, worker: RunningWorker): Promise<void> {
   while (!done()) {
     const now = Date.now();
-    await sleep(Math.ceil((now + 1) / 60_000) * 60_000 - now);
+    const next = Math.ceil((now + 1) / 60_000) * 60_000;
+    // in short steps, to stop soon after the last alert
+    while (!done() && Date.now() < next) await sleep(Math.min(500, next - Date.now()));
+    if (done()) return;
     note('cron trigger');
     await worker.cron();
-    await sleep(2000); // deliveries of that pass
   }
 }
 
@@ -367,8 +377,9 @@ export function workersMarkdown(r: WorkersResult): string {
     '',
     `Every acknowledged ping stored: ${r.stored >= r.acknowledged ? 'yes' : 'NO'} (${fmt(r.acknowledged)} 200s, ${fmt(r.stored)} stored).`,
     '',
-    `Deadline → down webhook received, ${LATENCY_CHECKS} checks each (period 1 s, grace 1 s; for the cron ` +
-      'trigger the deadlines are spread over a minute and the trigger fires at each real minute):',
+    `Deadline (when the check goes down: last ping + period + grace) → down webhook received, ${LATENCY_CHECKS} ` +
+      'checks each (period 1 s, grace 1 s; for the cron trigger alone the deadlines are spread over a minute, ' +
+      'and the trigger fires at each real minute as Cloudflare fires it):',
     '',
     table(['clock', 'p50', 'p99', 'max', 'checks'], latency),
   ].join('\n');
