@@ -181,7 +181,8 @@ async function ingestRound(opts: IngestOptions, totals: { acknowledged: number; 
   const before = workerdPids();
   const ok = new Miniflare({
     modules: true,
-    script: 'export default { fetch() { return new Response("OK"); } }',
+    // reads the body as the raw node:http server does (an unread body costs workerd the connection)
+    script: 'export default { async fetch(req) { await req.arrayBuffer(); return new Response("OK"); } }',
     compatibilityDate: '2026-04-01',
   });
   let rawWorkerd: LoadStats;
