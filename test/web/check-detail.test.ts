@@ -156,6 +156,9 @@ describe('GET /checks/:id of an http check', () => {
     expect(page).toContain('<code>X-Api-Key: ••••mnop</code>');
     expect(page).not.toContain('abcdefghijklmnop');
     expect(page).toContain('<strong>Success criteria:</strong> answers within 5 s');
+    // vigil sends its requests itself: no ping URLs to copy
+    expect(page).not.toContain('id="ping-urls"');
+    expect(page).not.toContain(`/ping/${id}`);
   });
 
   it('shows the source that found a discovered check', async () => {

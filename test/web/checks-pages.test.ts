@@ -104,6 +104,20 @@ describe('GET /checks', () => {
     expect(page).toContain('href="/checks/new"');
   });
 
+  it('marks the checks vigil probes itself', async () => {
+    const probed = await createCheck(h, {
+      name: 'shop',
+      kind: 'http',
+      schedule: { kind: 'interval', period: 60, grace: 30 },
+      probe: { url: 'https://shop.example.com/health' },
+    });
+    const pushed = await createCheck(h, { name: 'db backup' });
+    const page = await html(browser.get('/checks'));
+    const row = (id: string) => page.slice(page.indexOf(`<tr id="check-${id}"`)).split('</tr>')[0]!;
+    expect(row(probed)).toContain('HTTP probe, every 1 minute');
+    expect(row(pushed)).not.toContain('HTTP probe');
+  });
+
   it('says how to begin when the project has no checks', async () => {
     const page = await html(browser.get('/checks'));
     expect(page).toContain('No checks yet');

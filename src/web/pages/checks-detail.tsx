@@ -169,7 +169,8 @@ export function DetailPage(p: DetailProps) {
       </p>
       <CheckHeader check={p.check} data={p.header} ctx={p.ctx} writable={p.writable} now={p.now} />
       <CheckSetup check={p.check} source={p.source} />
-      <PingUrls check={p.check} project={p.project} baseUrl={p.baseUrl} />
+      {/* an http check is probed by vigil: nobody pings it */}
+      {p.check.probe === null && <PingUrls check={p.check} project={p.project} baseUrl={p.baseUrl} />}
       <PingLog check={p.check} data={p.log} />
       <div id="ping-body"></div>
       <History check={p.check} data={p.history} ctx={p.ctx} writable={p.writable} />

@@ -262,7 +262,11 @@ export function CheckRow({ check, marks, now }: { check: Check; marks: StripMark
       <td>
         <TagList tags={check.tags} />
       </td>
-      <td>{describeSchedule(check.schedule)}</td>
+      <td>
+        {/* vigil sends an http check's requests itself: say so where pushed checks say nothing */}
+        {check.probe !== null && 'HTTP probe, '}
+        {describeSchedule(check.schedule)}
+      </td>
       <td class="nowrap">
         <When at={check.lastPingAt} empty="never" />
       </td>
