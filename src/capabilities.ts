@@ -15,7 +15,7 @@ export const ALL_CAPABILITIES: Readonly<Capabilities> = Object.freeze({ smtp: tr
 
 const EMAIL_UNAVAILABLE =
   "email channels send through SMTP, which vigil's Cloudflare Workers build cannot do (no SMTP client runs there). " +
-  'Use a webhook channel with a body template to an HTTP email API (see docs/deploy-workers.md, "Email"), or run vigil on Node';
+  'Use a resend, postmark, sendgrid or mailgun channel, which send through an HTTP email API (see docs/deploy-workers.md, "Email"), or run vigil on Node';
 
 const PG_CRON_UNAVAILABLE =
   "pg_cron sources read PostgreSQL over a TCP connection, which vigil's Cloudflare Workers build does not open. " +

@@ -8,37 +8,22 @@ import nodemailer, {
   type Transporter,
 } from 'nodemailer';
 import { z } from 'zod';
+import { address, CHECK_HEADER, EVENT_HEADER, recipients, subjectPrefix } from './email-api.ts';
 import { emailHtml } from './email-html.ts';
 import { describeAlert, plainText } from './message.ts';
 import type { AlertPayload, Notifier, SendResult, SmtpSettings } from './notifier.ts';
 import { MASK } from './secret-mask.ts';
 
-const MAX_RECIPIENTS = 10;
-export const EVENT_HEADER = 'X-Vigil-Event';
-export const CHECK_HEADER = 'X-Vigil-Check';
+export { CHECK_HEADER, EVENT_HEADER } from './email-api.ts';
 export const SMTP_NOT_CONFIGURED =
   'SMTP is not configured: set VIGIL_SMTP_HOST and VIGIL_SMTP_FROM (and VIGIL_SMTP_USER and VIGIL_SMTP_PASSWORD if the server wants a login), then restart vigil';
 
-// z.email() takes bare addresses only: no display names, quotes or line breaks, so nothing a
-// channel stores can add a header to the message
-const address = z.email('must be an email address like ops@example.com').max(254);
-
 export const emailConfigSchema = z
   .object({
-    to: z
-      .union([address, z.array(address).min(1).max(MAX_RECIPIENTS)])
-      .transform((to) => (typeof to === 'string' ? [to] : to))
-      .refine(
-        (to) => new Set(to.map((a) => a.toLowerCase())).size === to.length,
-        'must not list an address twice',
-      ),
+    to: recipients,
     /** overrides VIGIL_SMTP_FROM; the SMTP server must allow sending as it */
     from: address.optional(),
-    subject_prefix: z
-      .string()
-      .max(50)
-      .regex(/^[^\r\n]*$/, 'must be on one line')
-      .optional(),
+    subject_prefix: subjectPrefix,
   })
   .strict();
 

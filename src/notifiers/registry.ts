@@ -4,15 +4,19 @@
 import { discord } from './discord.ts';
 import { email } from './email.ts';
 import { gotify } from './gotify.ts';
+import { mailgun } from './mailgun.ts';
 import { matrix } from './matrix.ts';
 import { mattermost } from './mattermost.ts';
 import type { Notifier } from './notifier.ts';
 import { ntfy } from './ntfy.ts';
 import { opsgenie } from './opsgenie.ts';
 import { pagerduty } from './pagerduty.ts';
+import { postmark } from './postmark.ts';
 import { pushover } from './pushover.ts';
+import { resend } from './resend.ts';
 import { rocketchat } from './rocketchat.ts';
 import { maskFields, maskUrlFields, restoreFields, restoreUrlFields } from './secret-mask.ts';
+import { sendgrid } from './sendgrid.ts';
 import { slack } from './slack.ts';
 import { teams } from './teams.ts';
 import { telegram } from './telegram.ts';
@@ -22,6 +26,10 @@ import { webhook } from './webhook.ts';
 const CHANNELS = [
   webhook,
   email,
+  resend,
+  postmark,
+  sendgrid,
+  mailgun,
   slack,
   discord,
   telegram,

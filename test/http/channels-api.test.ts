@@ -330,3 +330,48 @@ describe('POST /channels/:id/test', () => {
     expect(receiver.requests).toEqual([]);
   });
 });
+
+describe('an HTTP email channel (resend)', () => {
+  const API_KEY = 're_123456789_abcdefghijklmnopqrstuv';
+
+  it('sends a test alert through the provider’s API and masks the key on read', async () => {
+    await receiver.close();
+    receiver = await startReceiver((req, res) => {
+      const ok = req.url === '/emails' && req.headers.authorization === `Bearer ${API_KEY}`;
+      res.writeHead(ok ? 200 : 403, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          ok ? { id: 'em_1' } : { statusCode: 403, name: 'invalid_api_key', message: 'API key is invalid' },
+        ),
+      );
+    });
+    const made = await h.api('POST', '/channels', {
+      kind: 'resend',
+      name: 'ops mail',
+      config: { api_key: API_KEY, to: 'ops@example.com', from: 'alerts@example.com', api_url: receiver.url },
+    });
+    expect(made.status).toBe(201);
+    const channel = await json<{ id: string; config: Record<string, unknown> }>(made);
+    expect(channel.config).toMatchObject({ api_key: API_KEY, to: ['ops@example.com'] });
+
+    const result = await sendTest(channel.id);
+    expect(result).toMatchObject({ outcome: 'delivered', error: null });
+    const sent = JSON.parse(receiver.requests[0]!.body.toString('utf8'));
+    expect(sent).toMatchObject({ to: ['ops@example.com'], subject: 'Test alert: "Test check" is DOWN' });
+    expect(receiver.requests[0]!.headers['idempotency-key']).toMatch(/^vigil-test-/);
+
+    const read = await json<{ config: Record<string, unknown> }>(
+      await h.api('GET', `/channels/${channel.id}`),
+    );
+    expect(read.config.api_key).toBe('••••stuv');
+  });
+
+  it('answers 400 naming config.to for a display name in a recipient', async () => {
+    const res = await h.api('POST', '/channels', {
+      kind: 'resend',
+      name: 'x',
+      config: { api_key: API_KEY, to: 'Ops <ops@example.com>', from: 'alerts@example.com' },
+    });
+    await expectApiError(res, 400, /config\.to/);
+  });
+});

@@ -33,6 +33,20 @@ describe('adding a channel', () => {
     expect(form).toContain('the place for headers');
   });
 
+  it.each([
+    ['resend', 'api_key', 'Resend'],
+    ['postmark', 'server_token', 'Postmark'],
+    ['sendgrid', 'api_key', 'SendGrid'],
+    ['mailgun', 'domain', 'Mailgun'],
+  ])('offers the %s email channel with its fields and hints', async (kind, field, label) => {
+    expect(await text(await owner.get('/channels/new'))).toContain(`/channels/new?kind=${kind}`);
+    const form = await text(await owner.get(`/channels/new?kind=${kind}`));
+    expect(form).toContain(`${label} settings`);
+    for (const name of [field, 'to', 'from', 'from_name', 'subject_prefix', 'api_url'])
+      expect(form).toContain(`name="config.${name}"`);
+    expect(form).toContain('up to 10 bare addresses, comma-separated');
+  });
+
   it('creates a webhook channel from the form, headers from the JSON box', async () => {
     const res = await owner.post('/channels', {
       kind: 'webhook',

@@ -33,7 +33,8 @@ type Shape = 'text' | 'number' | 'boolean' | 'enum' | 'list' | null;
 /** What a plain form control can hold of `schema`, looking through wrappers and transforms. */
 function shapeOf(schema: z.ZodType): { shape: Shape; options?: string[] } {
   if (schema instanceof z.ZodPipe) return shapeOf(schema.in as z.ZodType);
-  if (schema instanceof z.ZodString) return { shape: 'text' };
+  // z.email() and the other string formats are strings too (email `to` and `from`)
+  if (schema instanceof z.ZodString || schema instanceof z.ZodStringFormat) return { shape: 'text' };
   if (schema instanceof z.ZodNumber) return { shape: 'number' };
   if (schema instanceof z.ZodBoolean) return { shape: 'boolean' };
   if (schema instanceof z.ZodEnum) return { shape: 'enum', options: schema.options.map(String) };

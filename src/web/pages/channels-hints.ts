@@ -11,6 +11,14 @@ export interface KindHints {
 
 const WEBHOOK_URL = 'masked past its origin once saved';
 
+// the fields every HTTP-API email channel shares (email-api.ts)
+const EMAIL_API_FIELDS: Record<string, string> = {
+  to: 'up to 10 bare addresses, comma-separated',
+  from: 'sender address on a domain verified with the provider',
+  from_name: 'sender name shown with the address, e.g. vigil',
+  subject_prefix: 'put in front of the subject, e.g. [prod]',
+};
+
 export const KIND_HINTS: Record<string, KindHints> = {
   webhook: {
     label: 'Webhook',
@@ -31,6 +39,46 @@ export const KIND_HINTS: Record<string, KindHints> = {
       to: 'up to 10 bare addresses, comma-separated',
       from: 'another sender address (default VIGIL_SMTP_FROM); the server must allow it',
       subject_prefix: 'put in front of the subject, e.g. [prod]',
+    },
+  },
+  resend: {
+    label: 'Resend',
+    intro: 'An email through the Resend API, from an address on a domain verified in Resend.',
+    fields: {
+      api_key: 'an API key (re_…); "Sending access" is enough',
+      ...EMAIL_API_FIELDS,
+      api_url: 'API base URL (default https://api.resend.com)',
+    },
+  },
+  postmark: {
+    label: 'Postmark',
+    intro: "An email through the Postmark API with a server's API token.",
+    fields: {
+      server_token: "the server's API token (Servers → API Tokens)",
+      ...EMAIL_API_FIELDS,
+      from: 'sender address: a confirmed Sender Signature or on a verified domain',
+      message_stream: 'a transactional message stream ID (default outbound)',
+      api_url: 'API base URL (default https://api.postmarkapp.com)',
+    },
+  },
+  sendgrid: {
+    label: 'SendGrid',
+    intro: 'An email through the Twilio SendGrid Mail Send API.',
+    fields: {
+      api_key: 'an API key (SG.…) with the Mail Send permission',
+      ...EMAIL_API_FIELDS,
+      from: 'sender address: a verified Sender Identity',
+      api_url: 'https://api.eu.sendgrid.com for EU subusers (default https://api.sendgrid.com)',
+    },
+  },
+  mailgun: {
+    label: 'Mailgun',
+    intro: 'An email through the Mailgun API from one of your sending domains.',
+    fields: {
+      api_key: 'a Domain Sending Key or the private API key',
+      domain: 'the sending domain, e.g. mg.example.com',
+      ...EMAIL_API_FIELDS,
+      api_url: 'https://api.eu.mailgun.net for EU domains (default https://api.mailgun.net)',
     },
   },
   slack: {
