@@ -33,6 +33,8 @@ export interface WorkersLatency {
 export interface WorkersRound {
   rawNode: LoadStats;
   rawWorkerd: LoadStats;
+  /** a Worker making the two D1 calls a ping makes, and nothing else */
+  d1Only: LoadStats;
   oneCheck: LoadStats;
   spread: LoadStats;
 }
@@ -164,6 +166,69 @@ async function storedPings(worker: RunningWorker): Promise<number> {
   return Number(row.results[0]?.n ?? 0);
 }
 
+/** Reads the body as the raw node:http server does (an unread body costs workerd the connection). */
+const RAW_WORKER =
+  'export default { async fetch(req) { await req.arrayBuffer(); return new Response("OK"); } }';
+
+/**
+ * The D1 calls a ping to one of 100 checks makes, without vigil: read the check's row, then one
+ * batch that inserts the ping, prunes, writes the state with its rev compare and checks the
+ * guard. What is left of vigil's CPU per ping after this is vigil's own.
+ */
+const D1_CALLS_WORKER = `export default { async fetch(req, env) {
+  await req.arrayBuffer();
+  const DB = env.DB;
+  const id = 'c' + Math.floor(Math.random() * 100);
+  const [row] = await DB.prepare('SELECT id, name, rev, a, b, c, d, e, f, g FROM checks WHERE id = ?').bind(id).raw();
+  const n = Date.now();
+  await DB.batch([
+    DB.prepare('INSERT INTO pings (check_id, n, at, body) VALUES (?, ?, ?, ?)').bind(id, n, n, 'x'.repeat(41)),
+    DB.prepare('DELETE FROM pings WHERE check_id = ? AND n <= ?').bind(id, n - 1000),
+    DB.prepare('UPDATE checks SET rev = rev + 1, a = ?, b = ?, c = ? WHERE id = ? AND rev = ?').bind(n, n, n, id, row[2]),
+    DB.prepare('INSERT INTO guard (ok) SELECT changes() = 1'),
+    DB.prepare('DELETE FROM guard'),
+  ]).catch(() => {}); // a lost race is a retry in vigil; here it only costs the same calls
+  return new Response('OK');
+} }`;
+
+async function setUpD1Calls(mf: Miniflare): Promise<void> {
+  const db = await mf.getD1Database('DB');
+  await db.batch([
+    db.prepare('CREATE TABLE checks (id TEXT PRIMARY KEY, name TEXT, rev INTEGER, a, b, c, d, e, f, g)'),
+    db.prepare(
+      'CREATE TABLE pings (id INTEGER PRIMARY KEY AUTOINCREMENT, check_id TEXT, n INTEGER, at INTEGER, body TEXT)',
+    ),
+    db.prepare('CREATE INDEX pings_check_n ON pings (check_id, n)'),
+    db.prepare('CREATE TABLE guard (ok INTEGER CHECK (ok = 1))'),
+    ...Array.from({ length: 100 }, (_, i) =>
+      db.prepare('INSERT INTO checks (id, name, rev) VALUES (?, ?, 0)').bind(`c${i}`, `check ${i}`),
+    ),
+  ]);
+}
+
+/** A small Worker of ours in its own workerd, under the ping load. */
+async function measureScript(
+  name: string,
+  script: string,
+  opts: IngestOptions,
+  setUp?: (mf: Miniflare) => Promise<void>,
+): Promise<LoadStats> {
+  const before = workerdPids();
+  const mf = new Miniflare({ modules: true, script, compatibilityDate: '2026-04-01', d1Databases: ['DB'] });
+  try {
+    const url = (await mf.ready).toString().replace(/\/$/, '');
+    await setUp?.(mf);
+    const pids = [...workerdPids()].filter((p) => !before.has(p));
+    return (
+      await measure(name, pids, opts, (s) =>
+        fire(`${url}/ping/00000000-0000-4000-8000-000000000000`, opts, s),
+      )
+    ).stats;
+  } finally {
+    await mf.dispose();
+  }
+}
+
 async function ingestRound(opts: IngestOptions, totals: { acknowledged: number; stored: number }) {
   const raw = await startRawServer();
   let rawNode: LoadStats;
@@ -178,25 +243,9 @@ async function ingestRound(opts: IngestOptions, totals: { acknowledged: number; 
   }
   await sleep(1000);
 
-  const before = workerdPids();
-  const ok = new Miniflare({
-    modules: true,
-    // reads the body as the raw node:http server does (an unread body costs workerd the connection)
-    script: 'export default { async fetch(req) { await req.arrayBuffer(); return new Response("OK"); } }',
-    compatibilityDate: '2026-04-01',
-  });
-  let rawWorkerd: LoadStats;
-  try {
-    const url = (await ok.ready).toString().replace(/\/$/, '');
-    const pids = [...workerdPids()].filter((p) => !before.has(p));
-    rawWorkerd = (
-      await measure('raw workerd', pids, opts, (s) =>
-        fire(`${url}/ping/00000000-0000-4000-8000-000000000000`, opts, s),
-      )
-    ).stats;
-  } finally {
-    await ok.dispose();
-  }
+  const rawWorkerd = await measureScript('raw workerd', RAW_WORKER, opts);
+  await sleep(1000);
+  const d1Only = await measureScript("workerd, a ping's D1 calls only", D1_CALLS_WORKER, opts, setUpD1Calls);
   await sleep(1000);
 
   const { worker, pids } = await startWorker({ VIGIL_BASE_URL: 'http://vigil.bench' });
@@ -214,7 +263,7 @@ async function ingestRound(opts: IngestOptions, totals: { acknowledged: number; 
     );
     totals.acknowledged += oneCheck.okTotal + spread.okTotal;
     totals.stored += await storedPings(worker);
-    return { rawNode, rawWorkerd, oneCheck: oneCheck.stats, spread: spread.stats };
+    return { rawNode, rawWorkerd, d1Only, oneCheck: oneCheck.stats, spread: spread.stats };
   } finally {
     await worker.close();
   }
@@ -348,11 +397,13 @@ export function workersMarkdown(r: WorkersResult): string {
       fmt(s.rps),
       `${fmt(s.p50)} / ${fmt(s.p99)}`,
       fmt(s.cpuUsPerRequest),
+      ratio(s.rps, round.d1Only.rps),
       ratio(s.rps, round.rawWorkerd.rps),
       ratio(s.rps, round.rawNode.rps),
     ];
     rows.push(row('raw node:http (answers OK)', round.rawNode));
     rows.push(row('raw workerd (answers OK)', round.rawWorkerd));
+    rows.push(row("workerd making a ping's two D1 calls only", round.d1Only));
     rows.push(row('vigil Worker, one check', round.oneCheck));
     rows.push(row(`vigil Worker, ${SPREAD_CHECKS} checks`, round.spread));
   }
@@ -372,7 +423,16 @@ export function workersMarkdown(r: WorkersResult): string {
       `CPU is workerd's own (µs per answered request). Bundle: ${fmt(r.bundleBytes / 1024)} KiB.`,
     '',
     table(
-      ['round', 'server', 'req/s', 'p50 / p99 ms', 'CPU µs/req', 'vs raw workerd', 'vs raw node:http'],
+      [
+        'round',
+        'server',
+        'req/s',
+        'p50 / p99 ms',
+        'CPU µs/req',
+        'vs D1 calls only',
+        'vs raw workerd',
+        'vs raw node:http',
+      ],
       rows,
     ),
     '',
