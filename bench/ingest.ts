@@ -96,8 +96,12 @@ export async function load(server: RunningServer, url: string, opts: IngestOptio
   note(`${server.name}: measuring ${opts.durationS} s with ${opts.connections} connections`);
   const cpuBefore = cpuSeconds(server.pid);
   const r = await fire(url, opts, opts.durationS);
-  const cpu = cpuSeconds(server.pid) - cpuBefore;
-  const stats: LoadStats = {
+  return { stats: loadStats(r, cpuSeconds(server.pid) - cpuBefore), warmOk: warm['2xx'] };
+}
+
+/** A load run's figures, with the server's CPU seconds over it. */
+export function loadStats(r: autocannon.Result, cpu: number): LoadStats {
+  return {
     rps: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
@@ -111,7 +115,6 @@ export async function load(server: RunningServer, url: string, opts: IngestOptio
     serverCpu: (cpu / r.duration) * 100,
     cpuUsPerRequest: (cpu * 1e6) / r['2xx'],
   };
-  return { stats, warmOk: warm['2xx'] };
 }
 
 export async function createCheck(vigil: RunningVigil): Promise<string> {

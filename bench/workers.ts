@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 import { buildWorker, type RunningWorker, runWorker, startReceiver } from '../test/workers/worker-harness.ts';
-import { failedRequests, fire, type IngestOptions, type LoadStats, PING_BODY } from './ingest.ts';
+import { failedRequests, fire, type IngestOptions, type LoadStats, loadStats, PING_BODY } from './ingest.ts';
 import { fmt, percentile, ratio, sleep, table } from './report.ts';
 import { note, startRawServer } from './servers.ts';
 
@@ -79,23 +79,6 @@ function cpuOf(pids: number[]): number {
   return ticks / 100;
 }
 
-function stats(r: autocannon.Result, cpuS: number): LoadStats {
-  return {
-    rps: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    max: r.latency.max,
-    ok: r['2xx'],
-    non2xx: r.non2xx,
-    errors: r.errors,
-    timeouts: r.timeouts,
-    mismatches: r.mismatches,
-    durationS: r.duration,
-    serverCpu: (cpuS / r.duration) * 100,
-    cpuUsPerRequest: (cpuS * 1e6) / r['2xx'],
-  };
-}
-
 /** Pings spread over several checks, one after another on each connection. */
 async function fireSpread(base: string, ids: string[], opts: IngestOptions, seconds: number) {
   return await autocannon({
@@ -124,7 +107,7 @@ async function measure(
   note(`${name}: measuring ${opts.durationS} s with ${opts.connections} connections`);
   const before = cpuOf(pids);
   const r = await run(opts.durationS);
-  return { stats: stats(r, cpuOf(pids) - before), okTotal: warm['2xx'] + r['2xx'] };
+  return { stats: loadStats(r, cpuOf(pids) - before), okTotal: warm['2xx'] + r['2xx'] };
 }
 
 async function startWorker(vars: Record<string, string>): Promise<{ worker: RunningWorker; pids: number[] }> {
