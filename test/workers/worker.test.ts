@@ -214,6 +214,54 @@ describe('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=false)', () =>
   });
 });
 
+describe('held alerts', () => {
+  it('releases an alert held by maintenance as soon as the window is deleted, without waiting for the cron', async () => {
+    const fresh = await runWorker(bundle, {
+      VIGIL_BASE_URL: 'https://vigil.test',
+      VIGIL_BOOTSTRAP_KEY: KEY,
+      VIGIL_ALLOW_PRIVATE_URLS: 'true',
+      VIGIL_LOG_LEVEL: 'warn',
+    });
+    try {
+      const call = (method: string, path: string, body?: unknown) =>
+        fresh.fetch(`/api/v1${path}`, {
+          method,
+          headers: { 'X-Api-Key': KEY, 'Content-Type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      const channel = await json<{ id: string }>(
+        call('POST', '/channels', { kind: 'webhook', name: 'held', config: { url: `${receiver.url}/held` } }),
+      );
+      const check = await json<{ id: string }>(
+        call('POST', '/checks', {
+          name: 'held job',
+          schedule: { kind: 'interval', period: 1, grace: 1 },
+          channels: [channel.id],
+        }),
+      );
+      const window = await json<{ id: string }>(call('POST', '/maintenance/now?duration=3600'));
+      expect((await fresh.fetch(`/ping/${check.id}`)).status).toBe(200);
+      // the alarm takes it down at its deadline; the window holds the alert
+      let status = '';
+      for (let i = 0; i < 50 && status !== 'down'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        status = (await json<{ status: string }>(call('GET', `/checks/${check.id}`))).status;
+      }
+      expect(status).toBe('down');
+      const isDown = (d: { path: string; headers: Record<string, unknown> }) =>
+        d.path === '/held' && d.headers['x-vigil-event'] === 'down';
+      await expect(receiver.next(isDown, 300)).rejects.toThrow(/no matching delivery/);
+
+      // the next pass without a wake would be up to a minute away; the delete wakes the clock
+      expect((await call('DELETE', `/maintenance/${window.id}`)).status).toBe(204);
+      const down = await receiver.next(isDown, 10_000);
+      expect(JSON.parse(down.body)).toMatchObject({ event: 'down', check: { id: check.id } });
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
 describe('probes', () => {
   it('probes an http check from the clock at its first slot and records the answer as a ping', async () => {
     const check = await createCheck({

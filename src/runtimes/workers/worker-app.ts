@@ -22,6 +22,9 @@ import { type ExecutionContext, WORKERS_CAPABILITIES, type WorkerEnv } from './w
 
 /** Passes run at least every minute (the Cron Trigger); longer without one means the clock is stuck. */
 const CLOCK_STALE_MS = 150_000;
+/** Where a successful change makes work due at once: maintenance windows and sources, through
+ * the API, the dashboard or the pulse API's maintenance mode. */
+const WORK_NOW = /^\/(api\/v1\/|api\/)?(maintenance|sources)(\/|$)/;
 /** Base URLs an isolate keeps an app for (VIGIL_BASE_URL unset, several hostnames). */
 const MAX_APPS = 4;
 
@@ -59,10 +62,21 @@ export class WorkerApp {
     return new WorkerApp(env, config, store, log);
   }
 
-  handle(request: Request, ctx: ExecutionContext): Promise<Response> {
-    const origin = new URL(request.url).origin;
+  async handle(request: Request, ctx: ExecutionContext): Promise<Response> {
+    const url = new URL(request.url);
+    const origin = url.origin;
     const app = this.appFor(this.config.baseUrl ?? origin);
-    return this.scope.run({ ctx, origin }, async () => app.fetch(request, this.env, ctx));
+    const res = await this.scope.run({ ctx, origin }, async () => app.fetch(request, this.env, ctx));
+    // A maintenance window changed (held alerts may be due now) or a source added or changed (its
+    // first sync is due now): work no check commit announces, so the clock is told here.
+    if (
+      request.method !== 'GET' &&
+      request.method !== 'HEAD' &&
+      res.status < 400 &&
+      WORK_NOW.test(url.pathname)
+    )
+      this.wakeClock(Date.now(), ctx, origin);
+    return res;
   }
 
   /** Tells the clock about work due at `at`, in the background of the current request. */
