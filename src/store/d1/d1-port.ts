@@ -16,10 +16,15 @@ const GUARD = 'INSERT INTO d1_guard (ok) SELECT changes() = ?';
 const CLEAR_GUARD = 'DELETE FROM d1_guard';
 const NEXT_ID = 'UPDATE d1_ids SET next = next + 1 WHERE name = ? RETURNING next - 1 AS id';
 
+/** What D1 says of a failure: its message and its cause's (the binding wraps the SQLite error). */
+function errorText(err: unknown): string {
+  return `${(err as Error | null)?.message ?? ''} ${String((err as { cause?: unknown } | null)?.cause ?? '')}`;
+}
+
 /** D1's error text carries SQLite's extended code; isUniqueViolation reads it from `code`. */
 export function withSqliteCode(err: unknown): unknown {
   if (!(err instanceof Error)) return err;
-  const text = `${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`;
+  const text = errorText(err);
   const code = /\(extended: (SQLITE_[A-Z_]+)\)/.exec(text)?.[1] ?? /: (SQLITE_[A-Z_]+)\b/.exec(text)?.[1];
   if (code && (err as { code?: unknown }).code === undefined) {
     Object.defineProperty(err, 'code', { value: code, enumerable: true });
@@ -29,8 +34,7 @@ export function withSqliteCode(err: unknown): unknown {
 
 /** Whether a batch failed on a guard: another writer changed a row this transaction relied on. */
 export function isGuardFailure(err: unknown): boolean {
-  const text = `${(err as Error)?.message ?? ''} ${String((err as { cause?: unknown })?.cause ?? '')}`;
-  return text.includes(CONFLICT_CONSTRAINT);
+  return errorText(err).includes(CONFLICT_CONSTRAINT);
 }
 
 function bind(db: D1Database, sql: string, params: unknown[]): D1PreparedStatement {

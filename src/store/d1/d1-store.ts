@@ -20,10 +20,11 @@ import type { D1Database } from './d1-types.ts';
 const MAX_ATTEMPTS = 8;
 
 /**
- * A Tx on D1. Inside a transaction its writes wait for the batch, so a read after a write
- * would not see it; the reads the state machine makes after its own writes (the check it just
- * changed, the flip it just added, the incident it just opened or resolved) are answered from
- * what this transaction wrote. Other reads see committed rows only.
+ * A transaction on D1. Its writes wait for the batch, so a read after a write would not see
+ * it; the reads the state machine makes after its own writes (the check it just changed, the
+ * flip it just added, the incident it just opened or resolved) are answered from what this
+ * transaction wrote. Other reads see committed rows only. (Outside a transaction the store is
+ * a plain SqliteTx: each statement runs at once.)
  */
 class D1Tx extends SqliteTx {
   /** checks written in this transaction, by id (null: deleted) */
@@ -35,19 +36,11 @@ class D1Tx extends SqliteTx {
   /** which check an incident this transaction looked at belongs to */
   readonly #incidentChecks = new Map<number, string>();
 
-  constructor(
-    port: D1Port,
-    private readonly buffered: boolean,
-  ) {
-    super(port);
-  }
-
   override async getCheck(id: string) {
-    if (this.buffered && this.#checks.has(id)) return this.#checks.get(id) ?? null;
+    if (this.#checks.has(id)) return this.#checks.get(id) ?? null;
     return super.getCheck(id);
   }
   override async getCheckBySlug(projectId: string, slug: string) {
-    if (!this.buffered) return super.getCheckBySlug(projectId, slug);
     for (const c of this.#checks.values()) {
       if (c !== null && c.projectId === projectId && c.slug === slug) return c;
     }
@@ -58,7 +51,7 @@ class D1Tx extends SqliteTx {
   /** a sync reads its source's checks again after feeding them runs (commit-sync.ts catchUp) */
   override async listSourceChecks(sourceId: string) {
     const stored = await super.listSourceChecks(sourceId);
-    if (!this.buffered || this.#checks.size === 0) return stored;
+    if (this.#checks.size === 0) return stored;
     const mine = [...this.#checks.values()].filter((c): c is Check => c?.origin?.sourceId === sourceId);
     const written = new Set(this.#checks.keys());
     return [...stored.filter((c) => !written.has(c.id)), ...mine].sort((a, b) =>
@@ -67,40 +60,31 @@ class D1Tx extends SqliteTx {
   }
   override async insertCheck(c: Check) {
     await super.insertCheck(c);
-    if (this.buffered) this.#checks.set(c.id, c);
+    this.#checks.set(c.id, c);
   }
   override async updateCheck(c: Check, expectedRev: number) {
     const ok = await super.updateCheck(c, expectedRev);
-    if (this.buffered) this.#checks.set(c.id, c);
+    this.#checks.set(c.id, c);
     return ok;
   }
   override async updateCheckState(c: Check, expectedRev: number) {
     const ok = await super.updateCheckState(c, expectedRev);
-    if (this.buffered) this.#checks.set(c.id, c);
+    this.#checks.set(c.id, c);
     return ok;
   }
   override async deleteCheck(id: string) {
     const deleted = await super.deleteCheck(id);
-    if (this.buffered) this.#checks.set(id, null);
+    this.#checks.set(id, null);
     return deleted;
   }
 
   override async insertFlip(f: Parameters<Tx['insertFlip']>[0]) {
     const id = await super.insertFlip(f);
-    if (this.buffered) {
-      this.#flips.set(f.checkId, {
-        event: null,
-        alert: null,
-        alertNote: null,
-        releaseAt: null,
-        ...f,
-        id,
-      });
-    }
+    this.#flips.set(f.checkId, { event: null, alert: null, alertNote: null, releaseAt: null, ...f, id });
     return id;
   }
   override async lastFlip(checkId: string) {
-    return (this.buffered ? this.#flips.get(checkId) : undefined) ?? super.lastFlip(checkId);
+    return this.#flips.get(checkId) ?? super.lastFlip(checkId);
   }
   override async setFlipAlert(
     id: number,
@@ -116,14 +100,12 @@ class D1Tx extends SqliteTx {
 
   override async insertIncident(i: Omit<Incident, 'id'>) {
     const id = await super.insertIncident(i);
-    if (this.buffered) {
-      this.#incidents.set(i.checkId, { ...i, id });
-      this.#incidentChecks.set(id, i.checkId);
-    }
+    this.#incidents.set(i.checkId, { ...i, id });
+    this.#incidentChecks.set(id, i.checkId);
     return id;
   }
   override async openIncident(checkId: string) {
-    if (this.buffered && this.#incidents.has(checkId)) return this.#incidents.get(checkId) ?? null;
+    if (this.#incidents.has(checkId)) return this.#incidents.get(checkId) ?? null;
     const open = await super.openIncident(checkId);
     if (open !== null) this.#incidentChecks.set(open.id, checkId);
     return open;
@@ -131,21 +113,21 @@ class D1Tx extends SqliteTx {
   override async resolveIncident(id: number, at: number) {
     await super.resolveIncident(id, at);
     const checkId = this.#incidentChecks.get(id);
-    if (this.buffered && checkId !== undefined) this.#incidents.set(checkId, null);
+    if (checkId !== undefined) this.#incidents.set(checkId, null);
   }
 }
 
-class D1Store extends D1Tx implements Store {
+class D1Store extends SqliteTx implements Store {
   readonly engine = 'd1';
 
   constructor(private readonly db: D1Database) {
-    super(new D1Port(db, false), false);
+    super(new D1Port(db, false));
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const port = new D1Port(this.db, true);
-      const result = await fn(new D1Tx(port, true));
+      const result = await fn(new D1Tx(port));
       try {
         await port.commit();
         return result;
