@@ -9,7 +9,7 @@ import { openD1Store } from '../../store/d1/d1-store.ts';
 import type { Store } from '../../store/store.ts';
 import { CLOCK_NODE_ID, type ClockServices, clockServices } from './clock-services.ts';
 import { consoleLog } from './console-log.ts';
-import { loadWorkerConfig } from './worker-config.ts';
+import { loadWorkerConfig, type WorkerConfig } from './worker-config.ts';
 import type { DurableObjectState, WorkerEnv } from './worker-env.ts';
 
 /** The longest the alarm is ever set ahead: also picks up work written without a wake. */
@@ -49,6 +49,7 @@ export class VigilClock {
    */
   private promised: number[] | null = null;
   private log: Log = consoleLog('info');
+  private loadedConfig: Readonly<WorkerConfig> | null = null;
 
   constructor(
     private readonly state: DurableObjectState,
@@ -215,7 +216,7 @@ export class VigilClock {
   /** VIGIL_CLOCK_ALARMS: false leaves the clock to the cron trigger alone */
   private alarmsOn(): boolean {
     try {
-      return loadWorkerConfig(this.env).clockAlarms;
+      return this.config().clockAlarms;
     } catch {
       return true; // a bad setting is reported by every request; the clock keeps its alarm
     }
@@ -244,8 +245,14 @@ export class VigilClock {
   }
 
   /** The services for the current configuration, made once (again when the base URL changes). */
+  /** The settings, read once: a Durable Object's env stays as it is until a deploy restarts it. */
+  private config(): Readonly<WorkerConfig> {
+    this.loadedConfig ??= loadWorkerConfig(this.env);
+    return this.loadedConfig;
+  }
+
   private async services(): Promise<ClockServices> {
-    const config = loadWorkerConfig(this.env);
+    const config = this.config();
     const baseUrl = config.baseUrl ?? (await this.state.storage.get<string>('origin')) ?? UNKNOWN_BASE_URL;
     if (this.made?.baseUrl === baseUrl) return this.made.services;
     const log = consoleLog(config.logLevel);
