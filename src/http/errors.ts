@@ -55,6 +55,11 @@ const STATUS_CODES: Record<number, string> = {
   429: 'rate_limited',
 };
 
+/** A 400 about one field of the request: the message names it, the details say what is wrong. */
+export function fieldError(field: string, problem: string): ApiError {
+  return new ApiError(400, 'invalid_request', `${field}: ${problem}`, [{ field, message: problem }]);
+}
+
 /** The app's one error handler: known errors keep their status, anything else is a logged 500. */
 export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) => void) {
   if (err instanceof ApiError) {

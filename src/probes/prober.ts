@@ -133,7 +133,7 @@ export class Prober extends EventEmitter<{ probed: [ProbeEvent] }> {
       const result = await runProbe(check.probe, {
         allowPrivateAddresses: this.options.allowPrivateAddresses,
         signal: this.cancel.signal,
-        ...(this.options.resolveHost ? { resolveHost: this.options.resolveHost } : {}),
+        resolveHost: this.options.resolveHost,
       });
       if (this.cancel.signal.aborted) {
         // cut short by stop(): not the target's fault, so no result; due again for whoever runs next

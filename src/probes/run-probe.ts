@@ -36,7 +36,7 @@ export async function runProbe(probe: Probe, outbound: ProbeOutbound): Promise<P
     followRedirects: false,
     allowPrivateAddresses: outbound.allowPrivateAddresses,
     userAgent: PROBE_USER_AGENT,
-    ...(outbound.resolveHost ? { resolveHost: outbound.resolveHost } : {}),
+    resolveHost: outbound.resolveHost,
   });
   // a monotonic clock: latency is real time even when the scheduler's clock is a test's
   const started = performance.now();

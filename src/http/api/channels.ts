@@ -16,7 +16,7 @@ import {
 import { getNotifier, maskSecrets, mergeSecrets, notifiers } from '../../notifiers/registry.ts';
 import type { Channel } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
-import { ApiError, notFound, validationError } from '../errors.ts';
+import { ApiError, fieldError, notFound, validationError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
 import { iso, isoOrNull } from './check-view.ts';
 import { ErrorResponses, jsonBody } from './openapi-common.ts';
@@ -112,10 +112,7 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const body = c.req.valid('json');
       const config = validConfig(body.kind, body.config);
       const unavailable = channelKindProblem(body.kind, deps.capabilities);
-      if (unavailable !== null)
-        throw new ApiError(400, 'invalid_request', `kind: ${unavailable}`, [
-          { field: 'kind', message: unavailable },
-        ]);
+      if (unavailable !== null) throw fieldError('kind', unavailable);
       fillSigningSecret(body.kind, config);
       const channel = newChannel(
         {

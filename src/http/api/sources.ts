@@ -9,7 +9,7 @@ import { createSource, removeSource, SourceError, updateSource } from '../../sou
 import { summarizeSource } from '../../sources/source-summary.ts';
 import type { Source, SourceKind, Tx } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
-import { ApiError, notFound, validationError } from '../errors.ts';
+import { ApiError, fieldError, notFound, validationError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
 import { ErrorResponses, ErrorSchema, jsonBody } from './openapi-common.ts';
 import {
@@ -103,10 +103,7 @@ export function sourceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         );
       const kind = body.kind;
       const unavailable = sourceKindProblem(kind, deps.capabilities);
-      if (unavailable !== null)
-        throw new ApiError(400, 'invalid_request', `kind: ${unavailable}`, [
-          { field: 'kind', message: unavailable },
-        ]);
+      if (unavailable !== null) throw fieldError('kind', unavailable);
       const config = validConfig(kind, body.config);
       const source = await sourceErrors(
         store.transaction((tx) =>
