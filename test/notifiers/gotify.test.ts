@@ -4,7 +4,7 @@ import { type GotifyConfig, gotify, gotifyConfigSchema } from '../../src/notifie
 import { createHttpClient } from '../../src/notifiers/http.ts';
 import type { AlertPayload, SendContext } from '../../src/notifiers/notifier.ts';
 import { samplePayload } from './payloads.ts';
-import { type Handler, type ReceivedRequest, type Receiver, startReceiver } from './receiver.ts';
+import { type Handler, type ReceivedRequest, type Receiver, reply, startReceiver } from './receiver.ts';
 
 const APP_TOKEN = 'AWH4mXmQ.2kZ-Qx';
 const CHECK_URL = 'https://vigil.example.com/checks/5f0c8a8e-2d1b-4f3e-9a77-0c4b7d9e1a23';
@@ -35,10 +35,6 @@ async function gotifyServer(answer?: Handler, prefix = ''): Promise<Receiver> {
   });
   receivers.push(r);
   return r;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown) {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found' };

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/notifiers/http.ts';
 import { type MailgunConfig, mailgun, mailgunConfigSchema } from '../../src/notifiers/mailgun.ts';
@@ -6,7 +5,7 @@ import { describeAlert, plainText } from '../../src/notifiers/message.ts';
 import type { AlertPayload, SendContext } from '../../src/notifiers/notifier.ts';
 import { maskSecrets, mergeSecrets } from '../../src/notifiers/registry.ts';
 import { samplePayload } from './payloads.ts';
-import { type Handler, type ReceivedRequest, type Receiver, startReceiver } from './receiver.ts';
+import { type Handler, type ReceivedRequest, type Receiver, reply, startReceiver } from './receiver.ts';
 
 const API_KEY = 'key-3ax6xnjp29jd6fds4gc373sgvjxteol0';
 const DOMAIN = 'mg.example.com';
@@ -17,10 +16,6 @@ const receivers: Receiver[] = [];
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-}
 
 /** The posted form, as Mailgun reads multipart/form-data: every value of every field. */
 async function form(req: ReceivedRequest): Promise<FormData> {

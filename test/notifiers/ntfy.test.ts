@@ -4,7 +4,7 @@ import { createHttpClient } from '../../src/notifiers/http.ts';
 import type { AlertPayload, SendContext } from '../../src/notifiers/notifier.ts';
 import { MESSAGE_BYTES, type NtfyConfig, ntfy, ntfyConfigSchema } from '../../src/notifiers/ntfy.ts';
 import { samplePayload } from './payloads.ts';
-import { type Handler, type ReceivedRequest, type Receiver, startReceiver } from './receiver.ts';
+import { type Handler, type ReceivedRequest, type Receiver, reply, startReceiver } from './receiver.ts';
 
 const CHECK_URL = 'https://vigil.example.com/checks/5f0c8a8e-2d1b-4f3e-9a77-0c4b7d9e1a23';
 const ctx: SendContext = { http: createHttpClient({ allowPrivateAddresses: true, timeoutMs: 500 }) };
@@ -40,10 +40,6 @@ async function ntfyServer({ authorization, answer }: ServerOptions = {}): Promis
   });
   receivers.push(r);
   return r;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 function ntfyError(res: ServerResponse, code: number, error: string, headers: Record<string, string> = {}) {

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/notifiers/http.ts';
 import type { AlertPayload, SendContext } from '../../src/notifiers/notifier.ts';
@@ -9,7 +8,7 @@ import {
   SUMMARY_LIMIT,
 } from '../../src/notifiers/pagerduty.ts';
 import { samplePayload } from './payloads.ts';
-import { type Handler, type ReceivedRequest, type Receiver, startReceiver } from './receiver.ts';
+import { type Handler, type ReceivedRequest, type Receiver, reply, startReceiver } from './receiver.ts';
 
 const ROUTING_KEY = 'e93facc04764012d7bfb002500d5d1a6';
 const CHECK_ID = '5f0c8a8e-2d1b-4f3e-9a77-0c4b7d9e1a23';
@@ -32,10 +31,6 @@ async function eventsApi(answer?: Handler): Promise<Receiver> {
   });
   receivers.push(r);
   return r;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 const SEVERITIES = ['critical', 'error', 'warning', 'info'];

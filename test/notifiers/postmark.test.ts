@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/notifiers/http.ts';
 import { describeAlert, plainText } from '../../src/notifiers/message.ts';
@@ -6,7 +5,7 @@ import type { AlertPayload, SendContext } from '../../src/notifiers/notifier.ts'
 import { type PostmarkConfig, postmark, postmarkConfigSchema } from '../../src/notifiers/postmark.ts';
 import { maskSecrets, mergeSecrets } from '../../src/notifiers/registry.ts';
 import { samplePayload } from './payloads.ts';
-import { type Handler, type Receiver, startReceiver } from './receiver.ts';
+import { type Handler, type Receiver, reply, startReceiver } from './receiver.ts';
 
 const SERVER_TOKEN = 'f3c1a2b4-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const CHECK_ID = '5f0c8a8e-2d1b-4f3e-9a77-0c4b7d9e1a23';
@@ -16,10 +15,6 @@ const receivers: Receiver[] = [];
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-}
 
 /** A stand-in for api.postmarkapp.com: POST /email, its token header, 422 with ErrorCode. */
 async function postmarkApi(answer?: Handler): Promise<Receiver> {

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/notifiers/http.ts';
 import type { AlertPayload, SendContext } from '../../src/notifiers/notifier.ts';
@@ -10,7 +9,7 @@ import {
   TITLE_LIMIT,
 } from '../../src/notifiers/pushover.ts';
 import { samplePayload } from './payloads.ts';
-import { type Handler, type ReceivedRequest, type Receiver, startReceiver } from './receiver.ts';
+import { type Handler, type ReceivedRequest, type Receiver, reply, startReceiver } from './receiver.ts';
 
 const APP_TOKEN = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
 const USER_KEY = 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG';
@@ -37,10 +36,6 @@ async function pushoverApi(answer?: Handler): Promise<Receiver> {
   });
   receivers.push(r);
   return r;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 function form(req: ReceivedRequest): Record<string, string> {

@@ -53,3 +53,13 @@ export async function closedPortUrl(): Promise<string> {
   await receiver.close();
   return receiver.url;
 }
+
+/** Answers with a JSON body, as the providers' APIs do. */
+export function reply(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+) {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}

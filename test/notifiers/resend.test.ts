@@ -6,7 +6,7 @@ import type { AlertPayload, SendContext } from '../../src/notifiers/notifier.ts'
 import { maskSecrets, mergeSecrets } from '../../src/notifiers/registry.ts';
 import { type ResendConfig, resend, resendConfigSchema } from '../../src/notifiers/resend.ts';
 import { samplePayload } from './payloads.ts';
-import { type Handler, type ReceivedRequest, type Receiver, startReceiver } from './receiver.ts';
+import { type Handler, type ReceivedRequest, type Receiver, reply, startReceiver } from './receiver.ts';
 
 const API_KEY = 're_123456789_abcdefghijklmnopqrstuv';
 const CHECK_ID = '5f0c8a8e-2d1b-4f3e-9a77-0c4b7d9e1a23';
@@ -16,10 +16,6 @@ const receivers: Receiver[] = [];
 afterEach(async () => {
   await Promise.all(receivers.splice(0).map((r) => r.close()));
 });
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-}
 
 function resendError(res: ServerResponse, statusCode: number, name: string, message: string) {
   reply(res, statusCode, { statusCode, name, message });

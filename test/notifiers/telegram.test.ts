@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHttpClient } from '../../src/notifiers/http.ts';
 import type { SendContext } from '../../src/notifiers/notifier.ts';
@@ -14,6 +13,7 @@ import {
   type Handler,
   type ReceivedRequest,
   type Receiver,
+  reply,
   startReceiver,
 } from './receiver.ts';
 
@@ -36,10 +36,6 @@ async function botApi(answer?: Handler): Promise<Receiver> {
   });
   receivers.push(r);
   return r;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
-  res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
 }
 
 /** What the Bot API checks of a sendMessage call, in its own words; undefined when it is fine. */
