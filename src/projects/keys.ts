@@ -37,9 +37,10 @@ export interface CreatedKey {
 export async function createApiKey(
   tx: Tx,
   projectId: string,
-  opts: { name?: string; readOnly?: boolean; now: number },
+  /** `key`: one the operator chose (the Workers bootstrap key); a new random one when absent */
+  opts: { name?: string; readOnly?: boolean; now: number; key?: string },
 ): Promise<CreatedKey> {
-  const key = API_KEY_PREFIX + randomToken(24);
+  const key = opts.key ?? API_KEY_PREFIX + randomToken(24);
   const record: ApiKey = {
     id: crypto.randomUUID(),
     projectId,

@@ -3,7 +3,7 @@
 // key on, as `vigil serve` does), and the first user from VIGIL_ADMIN_EMAIL/VIGIL_ADMIN_PASSWORD.
 import { createFirstAdmin } from '../../auth/admin.ts';
 import type { Log } from '../../log.ts';
-import { createProject, hashKey } from '../../projects/keys.ts';
+import { createApiKey, createProject } from '../../projects/keys.ts';
 import type { Project, Store } from '../../store/store.ts';
 import type { WorkerConfig } from './worker-config.ts';
 
@@ -48,15 +48,7 @@ async function firstProjectAndKey(
       const project = projects.length === 0 ? await createProject(tx, 'default', now) : null;
       if (key === null || (await tx.listApiKeys()).length > 0) return { project, keyAdded: null };
       const owner = project ?? projects.find((p) => p.name === 'default') ?? projects[0]!;
-      await tx.insertApiKey({
-        id: crypto.randomUUID(),
-        projectId: owner.id,
-        name: 'bootstrap key (VIGIL_BOOTSTRAP_KEY)',
-        prefix: key.slice(0, 12),
-        hash: await hashKey(key),
-        readOnly: false,
-        createdAt: now,
-      });
+      await createApiKey(tx, owner.id, { name: 'bootstrap key (VIGIL_BOOTSTRAP_KEY)', now, key });
       return { project, keyAdded: owner };
     });
   } catch (err) {
