@@ -4,15 +4,15 @@
 // which looks no names up: fetch there cannot reach private networks by name. The import stays
 // harmless in the Workers bundle (workerd has node:dns with nodejs_compat; it is never called).
 import { lookup } from 'node:dns/promises';
-import { parseIpAddress } from './private-address.ts';
+import { ipLiteral } from './private-address.ts';
 
 /**
  * Every address a URL's hostname resolves to. IP literals (with or without IPv6 brackets)
  * come back as they are, without a lookup. Lookup failures reject with the DNS error.
  */
 export async function resolveHost(hostname: string): Promise<string[]> {
-  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  if (parseIpAddress(host) !== null) return [host];
-  const found = await lookup(host, { all: true });
+  const literal = ipLiteral(hostname);
+  if (literal !== null) return [literal];
+  const found = await lookup(hostname, { all: true });
   return found.map((entry) => entry.address);
 }

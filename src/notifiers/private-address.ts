@@ -110,3 +110,9 @@ function parseGroups(text: string): number[] | null {
   }
   return words;
 }
+
+/** The address a URL's hostname names literally (IPv6 brackets dropped), or null for a name. */
+export function ipLiteral(hostname: string): string | null {
+  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
+  return parseIpAddress(host) !== null ? host : null;
+}

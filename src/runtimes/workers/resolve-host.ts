@@ -3,9 +3,9 @@
 // private network by name, so a name that resolves to 10.0.0.1 reaches nothing there; a DNS
 // lookup per delivery (DNS over HTTPS, a subrequest) would buy nothing. IP literals are still
 // checked, so a URL with a private address is refused unless VIGIL_ALLOW_PRIVATE_URLS is set.
-import { parseIpAddress } from '../../notifiers/private-address.ts';
+import { ipLiteral } from '../../notifiers/private-address.ts';
 
 export async function literalAddressesOnly(hostname: string): Promise<string[] | null> {
-  const host = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-  return parseIpAddress(host) !== null ? [host] : null;
+  const literal = ipLiteral(hostname);
+  return literal !== null ? [literal] : null;
 }
