@@ -44,12 +44,18 @@ afterAll(async () => {
   bundle?.remove();
 });
 
+/** /api/v1 of a running Worker, with the bootstrap key. */
+function apiOn(w: RunningWorker) {
+  return (method: string, path: string, body?: unknown): Promise<Response> =>
+    w.fetch(`/api/v1${path}`, {
+      method,
+      headers: { 'X-Api-Key': KEY, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}
+
 function api(method: string, path: string, body?: unknown): Promise<Response> {
-  return worker.fetch(`/api/v1${path}`, {
-    method,
-    headers: { 'X-Api-Key': KEY, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+  return apiOn(worker)(method, path, body);
 }
 
 async function json<T>(res: Response | Promise<Response>): Promise<T> {
@@ -182,12 +188,7 @@ describe('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=false)', () =>
       VIGIL_LOG_LEVEL: 'warn',
     });
     try {
-      const call = (method: string, path: string, body?: unknown) =>
-        cronOnly.fetch(`/api/v1${path}`, {
-          method,
-          headers: { 'X-Api-Key': KEY, 'Content-Type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
+      const call = apiOn(cronOnly);
       const channel = await json<{ id: string }>(
         call('POST', '/channels', { kind: 'webhook', name: 'cron', config: { url: `${receiver.url}/cron` } }),
       );
@@ -223,12 +224,7 @@ describe('held alerts', () => {
       VIGIL_LOG_LEVEL: 'warn',
     });
     try {
-      const call = (method: string, path: string, body?: unknown) =>
-        fresh.fetch(`/api/v1${path}`, {
-          method,
-          headers: { 'X-Api-Key': KEY, 'Content-Type': 'application/json' },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
+      const call = apiOn(fresh);
       const channel = await json<{ id: string }>(
         call('POST', '/channels', { kind: 'webhook', name: 'held', config: { url: `${receiver.url}/held` } }),
       );
