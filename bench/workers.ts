@@ -11,7 +11,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
-import { buildWorker, type RunningWorker, runWorker, startReceiver } from '../test/workers/worker-harness.ts';
+import { startReceiver } from '../test/e2e/receiver.ts';
+import { buildWorker, type RunningWorker, runWorker } from '../test/workers/worker-harness.ts';
 import { failedRequests, fire, type IngestOptions, type LoadStats, loadStats, PING_BODY } from './ingest.ts';
 import { fmt, percentile, ratio, sleep, table } from './report.ts';
 import { note, startRawServer } from './servers.ts';
@@ -269,7 +270,7 @@ async function deadlineToAlert(
     const channel = await api<{ id: string }>(worker, 'POST', '/channels', {
       kind: 'webhook',
       name: 'bench',
-      config: { url: `${receiver.url}/hook` },
+      config: { url: `${receiver.url}hook` },
     });
     const ids = await createChecks(worker, LATENCY_CHECKS, {
       schedule: { kind: 'interval', period: 1, grace: GRACE_S },

@@ -37,6 +37,8 @@ export async function startReceiver(initial: Mode = { kind: 'ok' }): Promise<Rec
   let mode = initial;
   const requests: Received[] = [];
   const events = new EventEmitter<{ request: [Received] }>();
+  // one listener per waiting next(): a spec may wait for many webhooks at once
+  events.setMaxListeners(0);
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

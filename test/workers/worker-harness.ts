@@ -1,11 +1,10 @@
 // vigil's Worker as Cloudflare would run it, without an account: the bundle `wrangler deploy
 // --dry-run` builds, in workerd through Miniflare (both from the npm registry), with a local D1
 // database migrated as `wrangler d1 migrations apply` does, the clock Durable Object with its
-// alarms, and the cron trigger on demand. Alerts go to a real HTTP receiver on loopback.
+// alarms, and the cron trigger on demand. Alerts go to a real HTTP receiver on loopback
+// (test/e2e/receiver.ts).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -86,65 +85,5 @@ export async function runWorker(
       await worker.scheduled({ cron: '* * * * *' });
     },
     close: () => mf.dispose(),
-  };
-}
-
-export interface Delivery {
-  /** when it arrived (epoch ms) */
-  at: number;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-export interface Receiver {
-  url: string;
-  /** resolves with the first delivery (past or future) that `match` accepts */
-  next(match: (d: Delivery) => boolean, timeoutMs?: number): Promise<Delivery>;
-  close(): Promise<void>;
-}
-
-/** An HTTP server on 127.0.0.1 that answers 200 to everything and remembers what it got. */
-export async function startReceiver(): Promise<Receiver> {
-  const got: Delivery[] = [];
-  const waiting = new Set<() => void>();
-  const server: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      got.push({
-        at: Date.now(),
-        path: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      res.end('ok');
-      for (const wake of waiting) wake();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    next: (match, timeoutMs = 20_000) =>
-      new Promise((resolve, reject) => {
-        const look = () => {
-          const found = got.find(match);
-          if (!found) return;
-          cleanup();
-          resolve(found);
-        };
-        const timer = setTimeout(() => {
-          cleanup();
-          reject(new Error(`no matching delivery within ${timeoutMs} ms; got ${got.length}`));
-        }, timeoutMs);
-        const cleanup = () => {
-          clearTimeout(timer);
-          waiting.delete(look);
-        };
-        waiting.add(look);
-        look();
-      }),
-    close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

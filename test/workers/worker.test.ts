@@ -9,14 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySignature } from '../../src/notifiers/webhook.ts';
 import { openD1Store } from '../../src/store/d1/d1-store.ts';
-import {
-  type Bundle,
-  buildWorker,
-  type Receiver,
-  type RunningWorker,
-  runWorker,
-  startReceiver,
-} from './worker-harness.ts';
+import { type Receiver, startReceiver } from '../e2e/receiver.ts';
+import { type Bundle, buildWorker, type RunningWorker, runWorker } from './worker-harness.ts';
 
 const KEY = 'vgl_worker-test-key-0123456789abcdef';
 const ADMIN = { email: 'admin@example.com', password: 'correct horse battery' };
@@ -153,7 +147,7 @@ describe('first start', () => {
 describe('alerts', () => {
   it('sends the signed down alert when the deadline passes, and the recovery after the next ping', async () => {
     const channel = await json<{ id: string; config: { secret: string } }>(
-      api('POST', '/channels', { kind: 'webhook', name: 'ops', config: { url: `${receiver.url}/hook` } }),
+      api('POST', '/channels', { kind: 'webhook', name: 'ops', config: { url: `${receiver.url}hook` } }),
     );
     const check = await createCheck({
       name: 'nightly backup',
@@ -163,7 +157,7 @@ describe('alerts', () => {
     expect((await worker.fetch(`/ping/${check.id}`)).status).toBe(200);
 
     // no trigger: the clock's alarm is set to the deadline and fires by itself
-    const down = await receiver.next((d) => d.headers['x-vigil-event'] === 'down');
+    const down = await receiver.next((d) => d.headers['x-vigil-event'] === 'down', 20_000);
     expect(
       await verifySignature(channel.config.secret, down.body, down.headers['x-vigil-signature'] as string),
     ).toBe(true);
@@ -173,7 +167,7 @@ describe('alerts', () => {
     });
 
     expect((await worker.fetch(`/ping/${check.id}`)).status).toBe(200);
-    const up = await receiver.next((d) => d.headers['x-vigil-event'] === 'up');
+    const up = await receiver.next((d) => d.headers['x-vigil-event'] === 'up', 20_000);
     expect(JSON.parse(up.body)).toMatchObject({ event: 'up', check: { id: check.id } });
   });
 });
@@ -190,7 +184,7 @@ describe('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=false)', () =>
     try {
       const call = apiOn(cronOnly);
       const channel = await json<{ id: string }>(
-        call('POST', '/channels', { kind: 'webhook', name: 'cron', config: { url: `${receiver.url}/cron` } }),
+        call('POST', '/channels', { kind: 'webhook', name: 'cron', config: { url: `${receiver.url}cron` } }),
       );
       const check = await json<{ id: string }>(
         call('POST', '/checks', {
@@ -200,12 +194,12 @@ describe('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=false)', () =>
         }),
       );
       expect((await cronOnly.fetch(`/ping/${check.id}`)).status).toBe(200);
-      const isDown = (d: { path: string; headers: Record<string, unknown> }) =>
-        d.path === '/cron' && d.headers['x-vigil-event'] === 'down';
+      const isDown = (d: { url: string; headers: Record<string, unknown> }) =>
+        d.url === '/cron' && d.headers['x-vigil-event'] === 'down';
       // well past the deadline (2 s): no alarm, so no alert yet
       await new Promise((resolve) => setTimeout(resolve, 3500));
       expect((await json<{ status: string }>(call('GET', `/checks/${check.id}`))).status).toBe('up');
-      await expect(receiver.next(isDown, 100)).rejects.toThrow(/no matching delivery/);
+      await expect(receiver.next(isDown, 100, 'matching delivery')).rejects.toThrow(/no matching delivery/);
       await cronOnly.cron();
       const down = await receiver.next(isDown, 10_000);
       expect(JSON.parse(down.body)).toMatchObject({ event: 'down', check: { id: check.id } });
@@ -226,7 +220,7 @@ describe('held alerts', () => {
     try {
       const call = apiOn(fresh);
       const channel = await json<{ id: string }>(
-        call('POST', '/channels', { kind: 'webhook', name: 'held', config: { url: `${receiver.url}/held` } }),
+        call('POST', '/channels', { kind: 'webhook', name: 'held', config: { url: `${receiver.url}held` } }),
       );
       const check = await json<{ id: string }>(
         call('POST', '/checks', {
@@ -244,9 +238,9 @@ describe('held alerts', () => {
         status = (await json<{ status: string }>(call('GET', `/checks/${check.id}`))).status;
       }
       expect(status).toBe('down');
-      const isDown = (d: { path: string; headers: Record<string, unknown> }) =>
-        d.path === '/held' && d.headers['x-vigil-event'] === 'down';
-      await expect(receiver.next(isDown, 300)).rejects.toThrow(/no matching delivery/);
+      const isDown = (d: { url: string; headers: Record<string, unknown> }) =>
+        d.url === '/held' && d.headers['x-vigil-event'] === 'down';
+      await expect(receiver.next(isDown, 300, 'matching delivery')).rejects.toThrow(/no matching delivery/);
 
       // the next pass without a wake would be up to a minute away; the delete wakes the clock
       expect((await call('DELETE', `/maintenance/${window.id}`)).status).toBe(204);
@@ -264,10 +258,10 @@ describe('probes', () => {
       name: 'site',
       kind: 'http',
       schedule: { kind: 'interval', period: 10, grace: 10 },
-      probe: { url: `${receiver.url}/health`, timeout: 5 },
+      probe: { url: `${receiver.url}health`, timeout: 5 },
     });
     // the first slot is somewhere in the first period; the clock is woken for it
-    const probe = await receiver.next((d) => d.path === '/health');
+    const probe = await receiver.next((d) => d.url === '/health', 20_000);
     expect(probe.headers['user-agent']).toBe('vigil-probe');
     // a cron pass runs after the clock's pass in progress, so once it is done the result is stored
     await worker.cron();
