@@ -8,9 +8,7 @@ import nodemailer, {
   type Transporter,
 } from 'nodemailer';
 import { z } from 'zod';
-import { address, CHECK_HEADER, EVENT_HEADER, recipients, subjectPrefix } from './email-api.ts';
-import { emailHtml } from './email-html.ts';
-import { describeAlert, plainText } from './message.ts';
+import { address, emailContent, recipients, subjectPrefix } from './email-api.ts';
 import type { AlertPayload, Notifier, SendResult, SmtpSettings } from './notifier.ts';
 import { MASK } from './secret-mask.ts';
 
@@ -36,16 +34,12 @@ export const email: Notifier<EmailConfig> = {
 
   async send(payload, config, { smtp, deliveryId }) {
     if (smtp === undefined) return { outcome: 'failed', error: SMTP_NOT_CONFIGURED };
-    const message = describeAlert(payload);
     const from = config.from ?? smtp.from;
     const domain = domainOf(from);
     const mail: SendMailOptions = {
       from,
       to: config.to,
-      subject: config.subject_prefix ? `${config.subject_prefix} ${message.title}` : message.title,
-      text: plainText(message),
-      html: emailHtml(message),
-      headers: { [EVENT_HEADER]: payload.event, [CHECK_HEADER]: payload.check.id },
+      ...emailContent(payload, config.subject_prefix),
       // The whole exchange, not just each step (those are bounded by the transport's timeouts):
       // a server trickling one line at a time must not hold a dispatcher slot for ever.
       signal: AbortSignal.timeout(smtp.timeoutMs * 3),
