@@ -10,6 +10,8 @@ declare module 'autocannon' {
       timeout?: number;
       /** stops the run after this many requests even if `duration` has not passed */
       maxOverallRequests?: number;
+      /** requests per second over all connections (a steady load instead of as fast as it can) */
+      overallRate?: number;
       method?: 'GET' | 'POST' | 'HEAD';
       headers?: Record<string, string>;
       body?: string;

@@ -2,10 +2,12 @@
 // with its strip of the last 30 results), measured in process through the real app on a temp
 // SQLite file. The baseline, in the same run, is the new-check form: the same layout and
 // session handling without the list's queries. Target: the first page under 300 ms.
+
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemActor } from '../src/audit/actor.ts';
 import { createUser } from '../src/auth/users.ts';
 import { EventBus } from '../src/events/bus.ts';
 import { createApp } from '../src/http/app.ts';
@@ -45,7 +47,7 @@ export async function runDashboard(opts: DashboardOptions = DASHBOARD_DEFAULTS):
   const store = await openSqliteStore(join(dir, 'vigil.db'));
   try {
     const now = Date.now();
-    const project = await store.transaction((tx) => createProject(tx, 'bench', now));
+    const project = await store.transaction((tx) => createProject(tx, 'bench', now, systemActor('bench')));
     console.error(`[bench] dashboard: inserting ${fmt(opts.checks)} checks`);
     const checks: Check[] = [];
     for (let i = 0; i < opts.checks; i++) {
@@ -71,6 +73,7 @@ export async function runDashboard(opts: DashboardOptions = DASHBOARD_DEFAULTS):
               checkId: c.id,
               n,
               at: now - (opts.pingsPerCheck - n) * 60_000,
+              clientAt: null,
               kind: n % 7 === 0 ? 'fail' : 'success',
               exitStatus: null,
               method: 'POST',

@@ -4,12 +4,14 @@
 // could be claimed. Everything runs in this process: on a temp SQLite file, or on a fresh
 // PostgreSQL database with one or more schedulers (each with its own pool and node id, as
 // separate nodes would be) sharing the due checks through their claims.
+
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pino from 'pino';
+import { systemActor } from '../src/audit/actor.ts';
 import type { Schedule } from '../src/core/types.ts';
 import { newCheck } from '../src/ingest/new-check.ts';
 import { createProject } from '../src/projects/keys.ts';
@@ -140,6 +142,26 @@ async function insertAll(store: Store, checks: Check[], batch: number): Promise<
   }
 }
 
+/**
+ * `count` up checks none of which comes due for a day, made and inserted a batch at a time
+ * (a million Check objects at once would take gigabytes).
+ */
+export async function insertFarChecks(
+  store: Store,
+  projectId: string,
+  count: number,
+  batch: number,
+  now: number,
+): Promise<void> {
+  for (let start = 0; start < count; start += batch) {
+    const part: Check[] = [];
+    for (let i = start; i < Math.min(count, start + batch); i++) {
+      part.push(upCheck(projectId, i, FAR, now - (i % 100_000) * 36, now));
+    }
+    await insertAll(store, part, batch);
+  }
+}
+
 export async function runDetection(
   opts: DetectionOptions = DETECTION_DEFAULTS,
   target: DetectionTarget = SQLITE_TARGET,
@@ -170,7 +192,7 @@ export async function runDetection(
     const store = stores[0]!;
     const scheduler = schedulers[0]!;
     const now = Date.now();
-    const project = await store.transaction((tx) => createProject(tx, 'bench', now));
+    const project = await store.transaction((tx) => createProject(tx, 'bench', now, systemActor('bench')));
     await store.insertChannel({
       id: randomUUID(),
       projectId: project.id,
@@ -189,10 +211,8 @@ export async function runDetection(
 
     note(`detection (${target.label}): inserting ${fmt(opts.checks)} checks`);
     const insertStart = performance.now();
-    const far: Check[] = [];
     // Last pings spread over the past hour: deadlines 23-24 h ahead, none due in this run.
-    for (let i = 0; i < opts.checks - opts.due; i++) far.push(upCheck(project.id, i, FAR, now - i * 36, now));
-    await insertAll(store, far, opts.insertBatch);
+    await insertFarChecks(store, project.id, opts.checks - opts.due, opts.insertBatch, now);
     // The due ones go in last, so their deadline can be a few seconds after the inserts end.
     const deadline = Math.ceil((Date.now() + opts.leadMs) / 1000) * 1000;
     const due: Check[] = [];

@@ -1,8 +1,12 @@
 // Runs the benchmarks and prints the results as markdown on stdout (progress goes to stderr).
 //   npm run bench                 both
 //   npm run bench -- ingest       one of them (ingest | detection | dashboard | postgres)
+//   npm run bench -- rate-limit   another project's pings during a flood (~30 s)
 //   npm run bench -- postgres     vigil on PostgreSQL (not part of "all": it needs a server)
 //   npm run bench -- workers      vigil's Worker in local workerd (not part of "all": ~5 min)
+//   npm run bench -- scale        1,000,000 checks on one node (not part of "all": ~5 min)
+//   npm run bench -- soak         10 minutes of pings and churn (not part of "all")
+//   npm run bench -- profile      vigil under the ingest load with --cpu-prof: where the time goes
 //   npm run bench -- ingest --duration 5 --rounds 1 --connections 50
 // The raw results are also saved as JSON in the temp dir (outside the repo, which biome checks).
 import { writeFileSync } from 'node:fs';
@@ -13,12 +17,32 @@ import { type DashboardResult, dashboardMarkdown, dashboardProblems, runDashboar
 import { type DetectionResult, detectionMarkdown, detectionProblems, runDetection } from './detection.ts';
 import { INGEST_DEFAULTS, type IngestResult, ingestMarkdown, ingestProblems, runIngest } from './ingest.ts';
 import { type PostgresBenchResult, postgresMarkdown, postgresProblems, runPostgres } from './postgres.ts';
+import { type ProfileResult, profileMarkdown, runProfile } from './profile.ts';
+import {
+  RATE_LIMIT_DEFAULTS,
+  type RateLimitBenchResult,
+  rateLimitMarkdown,
+  rateLimitProblems,
+  runRateLimit,
+} from './rate-limit.ts';
 import { fmt, machineLine, ratio, table } from './report.ts';
+import { runScale, type ScaleResult, scaleMarkdown, scaleProblems } from './scale.ts';
+import { runSoak, type SoakResult, soakMarkdown, soakProblems } from './soak.ts';
 import { runWorkers, type WorkersResult, workersMarkdown, workersProblems } from './workers.ts';
 
-const BENCHMARKS = ['ingest', 'detection', 'dashboard', 'postgres', 'workers'] as const;
+const BENCHMARKS = [
+  'ingest',
+  'detection',
+  'dashboard',
+  'rate-limit',
+  'postgres',
+  'workers',
+  'scale',
+  'soak',
+  'profile',
+] as const;
 /** what `npm run bench` alone runs: everything that needs no database server */
-const DEFAULT: readonly Benchmark[] = ['ingest', 'detection', 'dashboard'];
+const DEFAULT: readonly Benchmark[] = ['ingest', 'detection', 'dashboard', 'rate-limit'];
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values, positionals } = parseArgs({
@@ -64,6 +88,18 @@ let postgres: PostgresBenchResult | null = null;
 if (selected.includes('postgres')) postgres = await runPostgres(ingestOptions);
 let workers: WorkersResult | null = null;
 if (selected.includes('workers')) workers = await runWorkers(ingestOptions);
+let profile: ProfileResult | null = null;
+if (selected.includes('profile')) profile = await runProfile(ingestOptions);
+let scale: ScaleResult | null = null;
+if (selected.includes('scale')) scale = await runScale();
+let soak: SoakResult | null = null;
+if (selected.includes('soak')) soak = await runSoak();
+let rateLimit: RateLimitBenchResult | null = null;
+if (selected.includes('rate-limit'))
+  rateLimit = await runRateLimit({
+    durationS: positive(values.duration, RATE_LIMIT_DEFAULTS.durationS, 'duration'),
+    connections: positive(values.connections, RATE_LIMIT_DEFAULTS.connections, 'connections'),
+  });
 
 const summary: string[][] = [];
 if (ingest) {
@@ -136,6 +172,25 @@ if (workers) {
     ]);
 }
 
+if (rateLimit) {
+  const [alone, flooded] = rateLimit.phases;
+  if (alone && flooded)
+    summary.push([
+      "rate limits: another project's pings during a flood, p50 · p99",
+      `${fmt(flooded.b.p50, 2)} ms · ${fmt(flooded.b.p99, 2)} ms`,
+      `without the flood ${fmt(alone.b.p50, 2)} ms · ${fmt(alone.b.p99, 2)} ms`,
+      `${ratio(flooded.b.p50, alone.b.p50)} · ${ratio(flooded.b.p99, alone.b.p99)}`,
+    ]);
+}
+if (scale) {
+  const { p50, p99 } = scale.detection.latencyMs;
+  summary.push([
+    `scale: ${fmt(scale.options.due)} of ${fmt(scale.options.checks)} checks due in one second → queued`,
+    `p50 ${fmt(p50)} ms · p99 ${fmt(p99)} ms`,
+    `empty sweep ${fmt(scale.detection.emptySweepUs, 1)} µs`,
+    `p99 ${p99 <= 1000 ? '≤' : '>'} 1 s target`,
+  ]);
+}
 if (dashboard) {
   summary.push([
     `dashboard: first page of ${fmt(dashboard.options.checks)} checks, p99`,
@@ -160,13 +215,17 @@ const out = [
   ...(dashboard ? [dashboardMarkdown(dashboard), ''] : []),
   ...(postgres ? [postgresMarkdown(postgres), ''] : []),
   ...(workers ? [workersMarkdown(workers), ''] : []),
+  ...(profile ? [profileMarkdown(profile), ''] : []),
+  ...(scale ? [scaleMarkdown(scale), ''] : []),
+  ...(soak ? [soakMarkdown(soak), ''] : []),
+  ...(rateLimit ? [rateLimitMarkdown(rateLimit), ''] : []),
 ].join('\n');
 process.stdout.write(`${out}\n`);
 
 const file = join(tmpdir(), `vigil-bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard, postgres, workers }, null, 2)}\n`,
+  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard, postgres, workers, profile, scale, soak, rateLimit }, null, 2)}\n`,
 );
 console.error(`[bench] raw results saved to ${file}`);
 
@@ -176,6 +235,9 @@ const problems = [
   ...(dashboard ? dashboardProblems(dashboard) : []),
   ...(postgres ? postgresProblems(postgres) : []),
   ...(workers ? workersProblems(workers) : []),
+  ...(scale ? scaleProblems(scale) : []),
+  ...(soak ? soakProblems(soak) : []),
+  ...(rateLimit ? rateLimitProblems(rateLimit) : []),
 ];
 for (const p of problems) console.error(`[bench] PROBLEM: ${p}`);
 if (problems.length > 0) process.exitCode = 1;

@@ -15,7 +15,7 @@ import { startReceiver } from '../test/e2e/receiver.ts';
 import { buildWorker, type RunningWorker, runWorker } from '../test/workers/worker-harness.ts';
 import { failedRequests, fire, type IngestOptions, type LoadStats, loadStats, PING_BODY } from './ingest.ts';
 import { fmt, percentile, ratio, sleep, table } from './report.ts';
-import { note, startRawServer } from './servers.ts';
+import { note, startRawServer, UNREACHED_LIMIT } from './servers.ts';
 
 const KEY = 'vgl_bench-workers-key-0123456789abcdef';
 const SPREAD_CHECKS = 100;
@@ -114,7 +114,15 @@ async function measure(
 async function startWorker(vars: Record<string, string>): Promise<{ worker: RunningWorker; pids: number[] }> {
   const before = workerdPids();
   const bundle = await bundlePromise;
-  const worker = await runWorker(bundle, { VIGIL_BOOTSTRAP_KEY: KEY, VIGIL_LOG_LEVEL: 'error', ...vars });
+  const worker = await runWorker(bundle, {
+    VIGIL_BOOTSTRAP_KEY: KEY,
+    VIGIL_LOG_LEVEL: 'error',
+    // on, but out of reach: this measures storing pings (see startVigil)
+    VIGIL_RATE_LIMIT_PING: UNREACHED_LIMIT,
+    VIGIL_RATE_LIMIT_PING_ADDRESS: UNREACHED_LIMIT,
+    VIGIL_RATE_LIMIT_API: UNREACHED_LIMIT,
+    ...vars,
+  });
   await worker.mf.ready;
   return { worker, pids: [...workerdPids()].filter((p) => !before.has(p)) };
 }
