@@ -8,9 +8,12 @@ import { defineConfig } from 'vitest/config';
 const ON_D1_TOO = [
   'test/ingest/ingest.test.ts',
   'test/scheduler/alerting.test.ts',
+  'test/scheduler/provider-outage.test.ts',
   'test/http/ping-protocol.test.ts',
   'test/http/checks-api.test.ts',
   'test/http/compat-*.test.ts',
+  'test/http/audit-api.test.ts',
+  'test/http/client-time.test.ts',
 ];
 
 export default defineConfig({

@@ -5,7 +5,9 @@
 import { z } from 'zod';
 import { passwordProblem } from './auth/passwords.ts';
 import { emailProblem, normalizeEmail } from './auth/users.ts';
+import type { Rate, RateLimitSettings } from './http/rate-limit.ts';
 import type { SmtpSettings } from './notifiers/notifier.ts';
+import { decodeSecretKey, MAKE_KEY } from './secrets/secret-key.ts';
 
 /** Byte sizes like "100kb", "1mb" or a plain number of bytes. */
 const byteSize = z
@@ -32,6 +34,32 @@ const bool = z
   .toLowerCase()
   .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', ''].includes(v), 'expected true or false')
   .transform((v) => ['1', 'true', 'yes'].includes(v));
+
+/**
+ * A rate limit: "<requests a second>/<burst>" (100/1000; 0.2/20 is one every 5 s, 20 at once),
+ * or off (also 0) for none.
+ */
+const rateLimit = (fallback: string) =>
+  z
+    .string()
+    .trim()
+    .toLowerCase()
+    .default(fallback)
+    .transform((v, ctx): Rate | null => {
+      if (v === 'off' || v === '0') return null;
+      const m = /^(\d+(?:\.\d+)?)\/(\d+)$/.exec(v);
+      const perSecond = Number(m?.[1]);
+      const burst = Number(m?.[2]);
+      if (!m || perSecond <= 0 || perSecond > 1_000_000 || burst < 1 || burst > 10_000_000) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'expected "<requests a second>/<burst>" such as 100/1000 (a rate above 0, a burst of at least 1), or off',
+        });
+        return z.NEVER;
+      }
+      return { perSecond, burst };
+    });
 
 const POSTGRES_URL = /^postgres(ql)?:\/\//;
 
@@ -62,8 +90,31 @@ export const envSchema = z.object({
   VIGIL_BASE_URL: z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' }).optional(),
   VIGIL_PING_BODY_LIMIT: byteSize.default(100 * 1024),
   VIGIL_PING_RETENTION: int(1, 1_000_000).default(1000),
+  /** days the audit log keeps an entry */
+  VIGIL_AUDIT_RETENTION_DAYS: int(1, 36_500).default(365),
   VIGIL_TRUST_PROXY: bool.default(false),
+  /** pings per project ping key or per check (UUID pings) */
+  VIGIL_RATE_LIMIT_PING: rateLimit('200/2000'),
+  /** pings per client address */
+  VIGIL_RATE_LIMIT_PING_ADDRESS: rateLimit('1000/10000'),
+  /** API requests (/api/v1 and the compat APIs) per API key */
+  VIGIL_RATE_LIMIT_API: rateLimit('100/1000'),
+  /** API requests without a valid key, per client address */
+  VIGIL_RATE_LIMIT_API_ADDRESS: rateLimit('10/100'),
+  /** dashboard sign-in attempts per client address */
+  VIGIL_RATE_LIMIT_LOGIN: rateLimit('0.2/20'),
+  /** seconds a client has to send a request's headers (Node) */
+  VIGIL_HEADERS_TIMEOUT: int(1, 3600).default(10),
+  /** seconds a client has to send a whole request, body included (Node) */
+  VIGIL_REQUEST_TIMEOUT: int(1, 3600).default(30),
   VIGIL_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  /** a log line per HTTP request (Node); 5xx answers are logged either way */
+  VIGIL_ACCESS_LOG: bool.default(false),
+  /** who may read /metrics (Authorization: Bearer); checked in config.ts metricsSettings (never echoed) */
+  VIGIL_METRICS_KEY: z.string().optional(),
+  /** /metrics on a port of its own (Node) */
+  VIGIL_METRICS_PORT: int(0, 65535).optional(),
+  VIGIL_METRICS_HOST: z.string().trim().min(1).optional(),
   /** Outbound alerts to private/loopback addresses are refused unless this is set. */
   VIGIL_ALLOW_PRIVATE_URLS: bool.default(false),
   /** the earlier name of VIGIL_ALLOW_PRIVATE_URLS, still read */
@@ -79,9 +130,13 @@ export const envSchema = z.object({
   VIGIL_SMTP_PASSWORD: z.string().max(256).optional(),
   VIGIL_SMTP_FROM: z.string().trim().max(320).optional(),
   VIGIL_SMTP_TLS_REJECT_UNAUTHORIZED: bool.default(true),
+  /** whose channels hear that vigil's own database refuses writes: a project's id or name (Node) */
+  VIGIL_OPERATOR_PROJECT: z.string().trim().min(1).max(200).optional(),
   /** the first user, made on a start with no users; checked in adminSettings (never echoed) */
   VIGIL_ADMIN_EMAIL: z.string().trim().optional(),
   VIGIL_ADMIN_PASSWORD: z.string().optional(),
+  /** seals channel and source secrets in the database; checked in secretKeySetting (never echoed) */
+  VIGIL_SECRET_KEY: z.string().optional(),
 });
 
 export type EnvValues = z.infer<typeof envSchema>;
@@ -131,13 +186,35 @@ export function commonSettings(v: EnvValues) {
   return {
     pingBodyLimit: v.VIGIL_PING_BODY_LIMIT,
     pingRetention: v.VIGIL_PING_RETENTION,
+    auditRetentionDays: v.VIGIL_AUDIT_RETENTION_DAYS,
     trustProxy: v.VIGIL_TRUST_PROXY,
     logLevel: v.VIGIL_LOG_LEVEL,
     allowPrivateTargets: v.VIGIL_ALLOW_PRIVATE_URLS || v.VIGIL_ALLOW_PRIVATE_TARGETS,
     deliveryTimeoutMs: v.VIGIL_DELIVERY_TIMEOUT * 1000,
     daemonStaleAfter: v.VIGIL_DAEMON_STALE_AFTER,
+    rateLimits: {
+      ping: v.VIGIL_RATE_LIMIT_PING,
+      pingAddress: v.VIGIL_RATE_LIMIT_PING_ADDRESS,
+      api: v.VIGIL_RATE_LIMIT_API,
+      apiAddress: v.VIGIL_RATE_LIMIT_API_ADDRESS,
+      login: v.VIGIL_RATE_LIMIT_LOGIN,
+    } satisfies RateLimitSettings,
     admin: adminSettings(v),
+    secretKey: secretKeySetting(v),
   };
+}
+
+/** The key that seals stored secrets (VIGIL_SECRET_KEY); null when unset. */
+export function secretKeySetting(v: EnvValues): Uint8Array | null {
+  if (v.VIGIL_SECRET_KEY === undefined) return null;
+  const key = decodeSecretKey(v.VIGIL_SECRET_KEY);
+  // the message never quotes the key, not even a wrong one
+  if (key === null) {
+    throw new ConfigError(
+      `VIGIL_SECRET_KEY: expected 32 random bytes as 64 hex digits or as base64 (got ${v.VIGIL_SECRET_KEY.trim().length} characters); make one with: ${MAKE_KEY}`,
+    );
+  }
+  return key;
 }
 
 /** The first user (VIGIL_ADMIN_EMAIL and VIGIL_ADMIN_PASSWORD); null when neither is set. */

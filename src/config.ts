@@ -12,6 +12,7 @@ import {
   parseEnv,
   smtpSettings,
 } from './config-env.ts';
+import type { RateLimitSettings } from './http/rate-limit.ts';
 import type { SmtpSettings } from './notifiers/notifier.ts';
 
 export { ConfigError, redactDatabaseUrl } from './config-env.ts';
@@ -29,16 +30,41 @@ export interface Config {
   baseUrl: string;
   pingBodyLimit: number;
   pingRetention: number;
+  /** days the audit log keeps an entry (VIGIL_AUDIT_RETENTION_DAYS) */
+  auditRetentionDays: number;
   trustProxy: boolean;
   logLevel: EnvValues['VIGIL_LOG_LEVEL'];
   allowPrivateTargets: boolean;
   deliveryTimeoutMs: number;
   /** seconds; see VIGIL_DAEMON_STALE_AFTER */
   daemonStaleAfter: number;
+  /** VIGIL_RATE_LIMIT_*: the limits on pings, the APIs and sign-in */
+  rateLimits: RateLimitSettings;
+  /** VIGIL_HEADERS_TIMEOUT in ms: a client slower to send its headers is cut off */
+  headersTimeoutMs: number;
+  /** VIGIL_REQUEST_TIMEOUT in ms: a client slower to send its whole request is cut off */
+  requestTimeoutMs: number;
   /** null when VIGIL_SMTP_HOST is not set: the email channel then refuses to send */
   smtp: SmtpSettings | null;
+  /** VIGIL_OPERATOR_PROJECT: the project (id or name) told when the database refuses writes; null: the oldest */
+  operatorProject: string | null;
   /** the first user, made as owner of every project when nobody can sign in yet; null when unset */
   admin: { email: string; password: string } | null;
+  /** VIGIL_SECRET_KEY (or its _FILE); null: the key file in the data directory (src/secrets/key-file.ts) */
+  secretKey: Uint8Array | null;
+  /** VIGIL_ACCESS_LOG: a log line per request */
+  accessLog: boolean;
+  /** where /metrics is served: behind a key, on a port of its own, both, or (both null) nowhere */
+  metrics: MetricsSettings;
+}
+
+export interface MetricsSettings {
+  /** VIGIL_METRICS_KEY: scrapes send it as a bearer token */
+  key: string | null;
+  /** VIGIL_METRICS_PORT: a listener of its own; null: /metrics is on the main port (with the key) */
+  port: number | null;
+  /** VIGIL_METRICS_HOST, default 127.0.0.1 */
+  host: string;
 }
 
 /**
@@ -77,7 +103,44 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     baseUrl,
     ...commonSettings(v),
     smtp: smtpSettings(v, baseUrl, v.VIGIL_DELIVERY_TIMEOUT * 1000),
+    operatorProject: v.VIGIL_OPERATOR_PROJECT ?? null,
+    ...timeouts(v),
+    accessLog: v.VIGIL_ACCESS_LOG,
+    metrics: metricsSettings(v),
   });
+}
+
+/** VIGIL_METRICS_*; the messages never quote the key. */
+function metricsSettings(v: EnvValues): MetricsSettings {
+  const key = v.VIGIL_METRICS_KEY?.trim() || null;
+  if (key !== null && !/^[\x21-\x7e]{16,200}$/.test(key)) {
+    throw new ConfigError(
+      `VIGIL_METRICS_KEY: expected 16-200 printable characters without spaces (got ${key.length} characters); make one with: openssl rand -hex 24`,
+    );
+  }
+  const port = v.VIGIL_METRICS_PORT ?? null;
+  if (port === null && v.VIGIL_METRICS_HOST !== undefined) {
+    throw new ConfigError('VIGIL_METRICS_HOST is set but VIGIL_METRICS_PORT is not; set the port too');
+  }
+  if (port !== null && port !== 0 && port === v.VIGIL_PORT) {
+    throw new ConfigError(
+      `VIGIL_METRICS_PORT (${port}) is VIGIL_PORT too; give metrics a port of their own, or unset it and use VIGIL_METRICS_KEY`,
+    );
+  }
+  return { key, port, host: v.VIGIL_METRICS_HOST ?? '127.0.0.1' };
+}
+
+/** The slow-client timeouts; the headers must come within the time for the whole request. */
+function timeouts(v: EnvValues): { headersTimeoutMs: number; requestTimeoutMs: number } {
+  if (v.VIGIL_HEADERS_TIMEOUT > v.VIGIL_REQUEST_TIMEOUT) {
+    throw new ConfigError(
+      `VIGIL_HEADERS_TIMEOUT (${v.VIGIL_HEADERS_TIMEOUT} s) must not be longer than VIGIL_REQUEST_TIMEOUT (${v.VIGIL_REQUEST_TIMEOUT} s)`,
+    );
+  }
+  return {
+    headersTimeoutMs: v.VIGIL_HEADERS_TIMEOUT * 1000,
+    requestTimeoutMs: v.VIGIL_REQUEST_TIMEOUT * 1000,
+  };
 }
 
 /**

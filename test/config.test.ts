@@ -15,8 +15,10 @@ describe('loadConfig', () => {
       baseUrl: 'http://127.0.0.1:8080',
       pingBodyLimit: 100 * 1024,
       pingRetention: 1000,
+      auditRetentionDays: 365,
       trustProxy: false,
     });
+    expect(loadConfig({ VIGIL_AUDIT_RETENTION_DAYS: '30' }).auditRetentionDays).toBe(30);
   });
 
   it('reads sizes with units and booleans in words', () => {
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
     ['VIGIL_PORT', '70000'],
     ['VIGIL_PING_BODY_LIMIT', 'lots'],
     ['VIGIL_PING_RETENTION', '0'],
+    ['VIGIL_AUDIT_RETENTION_DAYS', '0'],
     ['VIGIL_BASE_URL', 'ftp://x'],
     ['VIGIL_TRUST_PROXY', 'maybe'],
     ['VIGIL_DATABASE_URL', 'mysql://x'],
@@ -159,5 +162,35 @@ describe('loadConfig', () => {
   it('sizes the PostgreSQL pool at 10 connections per node unless told', () => {
     expect(loadConfig({}).dbPoolSize).toBe(10);
     expect(loadConfig({ VIGIL_DB_POOL_SIZE: '25' }).dbPoolSize).toBe(25);
+  });
+
+  it('tells the oldest project about database trouble unless VIGIL_OPERATOR_PROJECT names one', () => {
+    expect(loadConfig({}).operatorProject).toBeNull();
+    expect(loadConfig({ VIGIL_OPERATOR_PROJECT: ' ops ' }).operatorProject).toBe('ops');
+  });
+
+  it('serves no /metrics and logs no requests unless told', () => {
+    expect(loadConfig({}).metrics).toEqual({ key: null, port: null, host: '127.0.0.1' });
+    expect(loadConfig({}).accessLog).toBe(false);
+    expect(loadConfig({ VIGIL_ACCESS_LOG: 'true' }).accessLog).toBe(true);
+    const key = 'k'.repeat(24);
+    expect(loadConfig({ VIGIL_METRICS_KEY: key }).metrics).toEqual({ key, port: null, host: '127.0.0.1' });
+    expect(loadConfig({ VIGIL_METRICS_PORT: '9464', VIGIL_METRICS_HOST: '10.0.0.5' }).metrics).toEqual({
+      key: null,
+      port: 9464,
+      host: '10.0.0.5',
+    });
+  });
+
+  it('refuses metrics settings that cannot work, never quoting the key', () => {
+    const short = 'tooshort-secret';
+    expect(() => loadConfig({ VIGIL_METRICS_KEY: short })).toThrow(/VIGIL_METRICS_KEY: expected 16-200/);
+    expect(() => loadConfig({ VIGIL_METRICS_KEY: short })).not.toThrow(new RegExp(short));
+    expect(() => loadConfig({ VIGIL_METRICS_KEY: 'has a space in the key' })).toThrow(/without spaces/);
+    expect(() => loadConfig({ VIGIL_METRICS_HOST: '0.0.0.0' })).toThrow(/VIGIL_METRICS_PORT is not/);
+    expect(() => loadConfig({ VIGIL_PORT: '9000', VIGIL_METRICS_PORT: '9000' })).toThrow(
+      /a port of their own/,
+    );
+    expect(() => loadConfig({ VIGIL_METRICS_PORT: '70000' })).toThrow(/VIGIL_METRICS_PORT/);
   });
 });

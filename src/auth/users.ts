@@ -1,5 +1,7 @@
 // Dashboard users: people who sign in with an email and a password, and the projects they
 // belong to with a role (owner, member, read-only).
+import type { Actor } from '../audit/actor.ts';
+import { recordChange } from '../audit/audit-log.ts';
 import type { Membership, Role, Tx, User } from '../store/store.ts';
 import { hashPassword, passwordProblem } from './passwords.ts';
 
@@ -38,13 +40,28 @@ export async function createUser(tx: Tx, email: string, password: string, now: n
   return user;
 }
 
-export async function setPassword(tx: Tx, user: User, password: string): Promise<User> {
+/** Sets a new password; each of the user's projects has it in its audit log (never the password). */
+export async function setPassword(
+  tx: Tx,
+  user: User,
+  password: string,
+  now: number,
+  actor: Actor,
+): Promise<User> {
   const problem = passwordProblem(password);
   if (problem) throw new UserError(`password: ${problem}`);
   const updated = { ...user, passwordHash: await hashPassword(password) };
   await tx.updateUser(updated);
   // a new password signs out every session made with the old one
   await tx.deleteUserSessions(user.id);
+  for (const m of await tx.listMemberships(user.id)) {
+    await recordChange(tx, actor, {
+      action: 'user.password_changed',
+      projectId: m.projectId,
+      target: { id: user.id, name: user.email },
+      at: now,
+    });
+  }
   return updated;
 }
 

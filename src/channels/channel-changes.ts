@@ -1,7 +1,9 @@
 // Changes people make to channels, the same from the API and the dashboard: the routing rule
 // and its limits, checking a config against its kind, keeping secrets a client could not send
-// back, and sending a test alert.
+// back, saving with the audit log's entry, and sending a test alert.
 import { z } from '@hono/zod-openapi';
+import type { Actor } from '../audit/actor.ts';
+import { configChanges, fieldChanges, recordChange, recordUpdate } from '../audit/audit-log.ts';
 import { channelKindProblem } from '../capabilities.ts';
 import { severityRank } from '../core/routing.ts';
 import { EVENT_KINDS, type EventKind, SEVERITIES, type Severity } from '../core/types.ts';
@@ -11,7 +13,7 @@ import { defaultCheckConfig, newCheck } from '../ingest/new-check.ts';
 import { alertPayload } from '../ingest/queue-alerts.ts';
 import type { SendResult } from '../notifiers/notifier.ts';
 import { getNotifier, notifiers } from '../notifiers/registry.ts';
-import type { Channel } from '../store/store.ts';
+import type { Channel, Store } from '../store/store.ts';
 
 /** What a channel takes when its rule names no events: every event but `late`. */
 export const DEFAULT_EVENTS: EventKind[] = ['down', 'failed', 'too_long', 'up'];
@@ -122,6 +124,58 @@ export function newChannel(
     createdAt: ids.now,
     updatedAt: ids.now,
   };
+}
+
+/** Adds a channel; its audit entry commits with it. */
+export async function addChannel(store: Store, channel: Channel, actor: Actor): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.insertChannel(channel);
+    await recordChange(tx, actor, {
+      action: 'channel.created',
+      projectId: channel.projectId,
+      target: channel,
+      at: channel.createdAt,
+    });
+  });
+}
+
+/** Saves a changed channel; the audit entry names the config fields that changed, never their values. */
+export async function saveChannel(
+  store: Store,
+  before: Channel,
+  after: Channel,
+  actor: Actor,
+): Promise<void> {
+  await store.transaction(async (tx) => {
+    await tx.updateChannel(after);
+    await recordUpdate(tx, actor, {
+      action: 'channel.updated',
+      projectId: after.projectId,
+      target: after,
+      at: after.updatedAt,
+      changes: {
+        ...fieldChanges(before, after, ['name', 'events', 'minSeverity', 'maxSeverity', 'tags']),
+        ...configChanges(before.config, after.config),
+      },
+    });
+  });
+}
+
+export async function deleteChannel(
+  store: Store,
+  channel: Channel,
+  now: number,
+  actor: Actor,
+): Promise<void> {
+  await store.transaction(async (tx) => {
+    if (!(await tx.deleteChannel(channel.id))) return;
+    await recordChange(tx, actor, {
+      action: 'channel.deleted',
+      projectId: channel.projectId,
+      target: channel,
+      at: now,
+    });
+  });
 }
 
 export type TestAlertDeps = Pick<AppDeps, 'store' | 'http' | 'now' | 'capabilities'> & {

@@ -1,4 +1,6 @@
+import { userInfo } from 'node:os';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type Actor, cliActor } from '../audit/actor.ts';
 import { type Config, loadConfig } from '../config.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
@@ -27,6 +29,17 @@ export function nodeIo(): Io {
     err: (t) => process.stderr.write(t),
     env: process.env,
   };
+}
+
+/** Who runs a command that changes the database directly, for the audit log: the OS user. */
+export function cliActorOf(io: Io): Actor {
+  const who = io.env.USER ?? io.env.LOGNAME ?? io.env.USERNAME;
+  if (who) return cliActor(who.slice(0, 100));
+  try {
+    return cliActor(userInfo().username);
+  } catch {
+    return cliActor(null); // a uid with no passwd entry (some containers)
+  }
 }
 
 type Options = NonNullable<ParseArgsConfig['options']>;

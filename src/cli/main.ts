@@ -23,6 +23,8 @@ const COMMANDS: Record<string, Command> = {
   apply: async (a, io) => (await import('./commands/apply.ts')).applyCommand(a, io),
   export: async (a, io) => (await import('./commands/export.ts')).exportCommand(a, io),
   sources: async (a, io) => (await import('./commands/sources.ts')).sourcesCommand(a, io),
+  backup: async (a, io) => (await import('./commands/backup.ts')).backupCommand(a, io),
+  restore: async (a, io) => (await import('./commands/restore.ts')).restoreCommand(a, io),
 };
 
 const HELP = `vigil — a heartbeat (dead man's switch) monitor
@@ -32,6 +34,8 @@ Usage: vigil <command> [options]
 Commands:
   serve                       run the server (API, pings, scheduler, alerts)
   migrate                     create or upgrade the database, then exit
+  backup FILE                 copy the SQLite database to FILE, safely while vigil runs
+  restore FILE                put a backup in place of the database (vigil stopped)
   keys create|list|revoke     manage API keys
   projects create|list        manage projects
   users create|ls|passwd|add|remove

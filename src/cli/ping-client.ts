@@ -121,7 +121,12 @@ export async function sendPing(
     try {
       const res = await doFetch(url, {
         method: 'POST',
-        headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'text/plain; charset=utf-8' },
+        headers: {
+          'User-Agent': USER_AGENT,
+          'Content-Type': 'text/plain; charset=utf-8',
+          // our clock, so vigil can show how far it is from its own (it never trusts it)
+          'X-Vigil-Client-Time': String(Date.now()),
+        },
         body: opts.body ?? '',
         signal: AbortSignal.timeout(opts.timeoutMs ?? 5000),
       });

@@ -69,7 +69,15 @@ export class EventBus {
   }
 
   private append(event: Omit<LiveEvent, 'id'>): LiveEvent {
-    const e: LiveEvent = { id: `${this.boot}-${++this.seq}`, ...event };
+    // listed, not spread: this runs for every ping, and a literal is several times cheaper
+    const e: LiveEvent = {
+      id: `${this.boot}-${++this.seq}`,
+      type: event.type,
+      projectId: event.projectId,
+      checkId: event.checkId,
+      at: event.at,
+      data: event.data,
+    };
     if (this.buffer.length < this.capacity) this.buffer.push(e);
     else {
       this.buffer[this.start] = e;
@@ -119,7 +127,8 @@ export class EventBus {
     const check = { id: c.check.id, name: c.check.name, status: c.check.status };
     if (c.ping) {
       this.publish({
-        ...base,
+        projectId: base.projectId,
+        checkId: base.checkId,
         type: 'ping',
         at: c.ping.at,
         data: {

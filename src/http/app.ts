@@ -1,7 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { routeGroup } from '../metrics/vigil-metrics.ts';
 import { webApp } from '../web/app.ts';
+import { auditRoutes } from './api/audit.ts';
 import { channelRoutes } from './api/channels.ts';
 import { checkinRoutes } from './api/checkins.ts';
 import { checkRoutes } from './api/checks.ts';
@@ -14,9 +16,12 @@ import { routeRoutes } from './api/routes.ts';
 import { sourceRoutes } from './api/sources.ts';
 import { mountCompatRoutes } from './compat/routes.ts';
 import type { AppDeps } from './deps.ts';
-import { ApiError, toErrorResponse, validationError } from './errors.ts';
+import { ApiError, SEND_JSON, toErrorResponse, validationError } from './errors.ts';
+import { metricsRoute } from './metrics-route.ts';
 import { type AuthVariables, apiKeyAuth, requireWrite } from './middleware/api-key.ts';
+import { observeRequests } from './middleware/observe.ts';
 import { pingRoutes } from './ping-routes.ts';
+import { loggablePath } from './request-id.ts';
 
 const API_BODY_LIMIT = 64 * 1024;
 
@@ -28,11 +33,7 @@ function requireJson(): MiddlewareHandler {
       (method === 'POST' || method === 'PUT' || method === 'PATCH') &&
       (Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding') !== undefined);
     if (sendsBody && !/^application\/([\w.-]+\+)?json\s*(;|$)/i.test(c.req.header('content-type') ?? '')) {
-      throw new ApiError(
-        415,
-        'unsupported_media_type',
-        'send the body as JSON with "Content-Type: application/json"',
-      );
+      throw new ApiError(415, 'unsupported_media_type', SEND_JSON);
     }
     await next();
   };
@@ -65,6 +66,9 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
     '*',
     bodyLimit({
       maxSize: API_BODY_LIMIT,
+      // Refused as it streams in, at 64 KB whatever Content-Length says. On Node the rest is read
+      // and dropped for at most 500 ms and the socket closed (@hono/node-server): closing at once
+      // would reset the connection before the client could read the 413.
       onError: () => {
         throw new ApiError(
           413,
@@ -81,7 +85,7 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
   // No exception for the OpenAPI document: its route, registered above, answers GET before
   // this runs. Skipping by path let `POST /openapi.json` and `GET /checks/openapi.json`
   // reach handlers without a key (500).
-  api.use('*', apiKeyAuth(deps.store));
+  api.use('*', apiKeyAuth(deps));
   api.use('*', requireWrite());
   api.use('*', requireJson());
   checkRoutes(api, deps);
@@ -93,6 +97,7 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
   projectRoutes(api, deps);
   incidentRoutes(api, deps);
   sourceRoutes(api, deps);
+  auditRoutes(api, deps);
   // A known path with a method it does not take: say so, rather than "no route".
   const allowed: Record<string, string> = {
     '/checks': 'GET, POST',
@@ -120,6 +125,7 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
     '/sources/:id': 'GET, PATCH, DELETE',
     '/sources/:id/sync': 'POST',
     '/sources/:id/summary': 'GET',
+    '/audit': 'GET',
   };
   for (const [path, methods] of Object.entries(allowed)) {
     api.all(path, (c) => {
@@ -133,19 +139,34 @@ export function apiApp(deps: AppDeps): OpenAPIHono<{ Variables: AuthVariables }>
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
   app.onError((err, c) =>
-    toErrorResponse(err, c, (e) => deps.log(e, `unhandled error on ${c.req.method} ${c.req.path}`)),
+    toErrorResponse(err, c, (e) =>
+      deps.log(e, `unhandled error on ${c.req.method} ${loggablePath(c.req.path)}`, {
+        req_id: c.get('requestId'),
+      }),
+    ),
   );
-  app.notFound((c) =>
-    c.req.path.startsWith('/api/')
-      ? c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404)
-      : c.text('not found', 404),
+  const metrics = deps.metrics?.metrics;
+  app.use(
+    '*',
+    observeRequests({
+      ...(metrics ? { observe: (path, status, s) => metrics.observeHttp(routeGroup(path), status, s) } : {}),
+      ...(deps.requestLog ? { log: deps.requestLog } : {}),
+      remote: deps.clientAddress,
+    }),
   );
+  app.notFound((c) => c.text('not found', 404));
 
   app.route('/ping', pingRoutes(deps));
   app.route('/api/v1', apiApp(deps));
   // the APIs of the monitors vigil replaces, and /llms.txt
   mountCompatRoutes(app, deps);
+  // Anything under /api/ no API answered is no route, said in the API's error shape here: the
+  // dashboard's middleware below (form size limit, CSRF) would answer it in plain text.
+  app.all('/api/*', (c) =>
+    c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+  );
 
+  app.all('/metrics', metricsRoute(deps.metrics));
   app.get('/healthz', async (c) => {
     const health = await deps.health();
     return c.json(health, health.ok ? 200 : 503);

@@ -3,7 +3,10 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { CheckRuleError, SlugTakenError } from '../ingest/check-changes.ts';
+import { databaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../store/database-unavailable.ts';
+import { STORAGE_RETRY_AFTER_S, storageProblem } from '../store/storage-problem.ts';
 import { ConflictError, isUniqueViolation } from '../store/store.ts';
+import { RateLimitedError } from './rate-limit.ts';
 
 /** The one shape every API error has: `{ "error": { "code", "message", "details"? } }`. */
 export interface ErrorBody {
@@ -55,6 +58,9 @@ const STATUS_CODES: Record<number, string> = {
   429: 'rate_limited',
 };
 
+/** What a 415 from the API says. */
+export const SEND_JSON = 'send the body as JSON with "Content-Type: application/json"';
+
 /** A 400 about one field of the request: the message names it, the details say what is wrong. */
 export function fieldError(field: string, problem: string): ApiError {
   return new ApiError(400, 'invalid_request', `${field}: ${problem}`, [{ field, message: problem }]);
@@ -69,8 +75,10 @@ export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) =>
   }
   if (err instanceof HTTPException && err.status < 500) {
     const status = err.status as ContentfulStatusCode;
+    // the OpenAPI layer refuses a media type with only "Unsupported Media Type"
+    const message = status === 415 ? SEND_JSON : err.message || 'bad request';
     return errorResponse(c, status, {
-      error: { code: STATUS_CODES[status] ?? 'bad_request', message: err.message || 'bad request' },
+      error: { code: STATUS_CODES[status] ?? 'bad_request', message },
     });
   }
   // A check edit the check's rules refuse, from any route that edits checks (the compat APIs too).
@@ -85,6 +93,10 @@ export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) =>
   }
   if (err instanceof SlugTakenError)
     return errorResponse(c, 409, { error: { code: 'conflict', message: err.message } });
+  if (err instanceof RateLimitedError) {
+    c.header('Retry-After', String(err.retryAfter));
+    return errorResponse(c, 429, { error: { code: 'rate_limited', message: err.message } });
+  }
   // On D1 a change kept losing the race for its rows to other requests: nothing was written.
   if (err instanceof ConflictError) {
     c.header('Retry-After', '1');
@@ -101,6 +113,28 @@ export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) =>
       error: {
         code: 'conflict',
         message: 'it exists already: another request created it at the same moment',
+      },
+    });
+  }
+  // The database refuses writes (disk full, read-only): reads go on; this waits for the fix.
+  const problem = storageProblem(err);
+  if (problem) {
+    c.header('Retry-After', String(STORAGE_RETRY_AFTER_S));
+    return errorResponse(c, 503, {
+      error: {
+        code: 'storage_unavailable',
+        message: `vigil cannot use its database right now: ${problem.what}; send the request again later`,
+      },
+    });
+  }
+  // The database server is restarting or failing over: nothing was saved; it passes by itself.
+  if (databaseUnavailable(err)) {
+    c.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
+    return errorResponse(c, 503, {
+      error: {
+        code: 'database_unavailable',
+        message:
+          'vigil cannot reach its database right now (it may be restarting): send the request again in a few seconds',
       },
     });
   }

@@ -1,16 +1,23 @@
 // The ping protocol, wire-compatible with Healthchecks.io:
 //   /ping/<uuid>[/start|/fail|/log|/<0-255>]
 //   /ping/<ping-key>/<slug>[/start|/fail|/log|/<0-255>]   (?create=1 creates an unknown slug)
+// with ?ts= or X-Vigil-Client-Time: the client's own clock, kept to show skew (client-time.ts).
 // Answers are plain text ("OK", "Created", "not found") as existing clients expect.
 // Runtime-neutral: the Hono route and the Node fast path both translate to and from these
 // plain values.
 import { UUID_PATTERN as UUID } from '../core/ids.ts';
 import { SLUG_PATTERN } from '../core/slug.ts';
 import type { PingKind } from '../core/types.ts';
+import { parseClientTime } from '../ingest/client-time.ts';
 import type { Ingestor, PingOutcome, PingRequest } from '../ingest/ingest.ts';
+import { databaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../store/database-unavailable.ts';
+import { STORAGE_RETRY_AFTER_S, storageProblem } from '../store/storage-problem.ts';
 import { ConflictError } from '../store/store.ts';
+import { proxiedClient } from './client-address.ts';
+import { type RateLimits, retryAfterSeconds } from './rate-limit.ts';
 
 const PING_KEY = /^[A-Za-z0-9_-]{8,64}$/;
+const UTF8 = new TextDecoder();
 /** Past the stored part, a body is read and dropped up to this much, then cut off. */
 const MAX_DISCARD = 10 * 1024 * 1024;
 
@@ -47,13 +54,17 @@ export class CappedBody {
   result(): BodyResult {
     if (this.seen > this.limit + MAX_DISCARD) return { body: null, truncated: true, tooLarge: true };
     if (this.seen === 0) return { body: null, truncated: false };
-    const bytes = new Uint8Array(this.kept);
-    let offset = 0;
-    for (const chunk of this.chunks) {
-      bytes.set(chunk, offset);
-      offset += chunk.byteLength;
+    // a ping's body is nearly always one chunk: decoded as it is, without a copy
+    let bytes = this.chunks[0]!;
+    if (this.chunks.length > 1) {
+      bytes = new Uint8Array(this.kept);
+      let offset = 0;
+      for (const chunk of this.chunks) {
+        bytes.set(chunk, offset);
+        offset += chunk.byteLength;
+      }
     }
-    return { body: new TextDecoder().decode(bytes), truncated: this.seen > this.kept };
+    return { body: UTF8.decode(bytes), truncated: this.seen > this.kept };
   }
 }
 
@@ -70,7 +81,7 @@ export interface PingHttpRequest {
 }
 
 export interface PingHttpResponse {
-  status: 200 | 201 | 204 | 400 | 404 | 405 | 413 | 503;
+  status: 200 | 201 | 204 | 400 | 404 | 405 | 413 | 429 | 503;
   text: string;
   headers: Record<string, string>;
 }
@@ -80,6 +91,14 @@ export interface PingDeps {
   now: () => number;
   pingBodyLimit: number;
   trustProxy: boolean;
+  /** absent: no limits */
+  rateLimits?: RateLimits;
+  /**
+   * Waited out before a refused ping is answered (on Node, a second). A client that sends again
+   * as soon as it is answered (a loop around curl, a load tool) then costs a request a second
+   * per connection, not as many 429s as the server can make. Absent: answered at once.
+   */
+  holdRefused?: () => Promise<void>;
   /** told about errors that became a 500 */
   onError?: (err: unknown) => void;
 }
@@ -91,7 +110,7 @@ const CORS = { 'Access-Control-Allow-Origin': '*' };
 const PREFLIGHT = {
   ...CORS,
   'Access-Control-Allow-Methods': 'GET, POST, HEAD, OPTIONS',
-  'Access-Control-Allow-Headers': 'Content-Type, User-Agent',
+  'Access-Control-Allow-Headers': 'Content-Type, User-Agent, X-Vigil-Client-Time',
   'Access-Control-Max-Age': '86400',
 };
 
@@ -124,12 +143,11 @@ function decodeSegments(path: string): string[] | null {
 }
 
 /**
- * The client address our proxy saw: the last X-Forwarded-For entry, the one the proxy added
- * (entries before it are whatever the client sent). Anything but an IP address is ignored.
+ * The ms until a ping for `key` (a ping key or a check id) from `address` may come, 0 for now.
+ * The address first: a flood spread over many keys must not use up each key's pings.
  */
-function proxiedClient(header: string | null): string | null {
-  const last = header?.split(',').at(-1)?.trim() ?? '';
-  return /^[0-9a-fA-F:.]{2,45}$/.test(last) ? last : null;
+export function pingWait(limits: RateLimits, key: string, address: string | null, now: number): number {
+  return limits.pingAddress?.take(address ?? 'unknown', now) || (limits.ping?.take(key, now) ?? 0);
 }
 
 export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<PingHttpResponse> {
@@ -167,6 +185,27 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
   const rid = req.query('rid');
   if (rid !== null && !UUID.test(rid)) return answer(400, 'invalid rid: use a UUID');
 
+  const forwarded = deps.trustProxy ? proxiedClient(req.header('x-forwarded-for')) : null;
+  const source = forwarded ?? req.peer;
+  // before the body is read: a refused ping costs no more than this
+  if (deps.rateLimits) {
+    const wait = pingWait(
+      deps.rateLimits,
+      'checkId' in target ? target.checkId : target.pingKey,
+      source,
+      deps.now(),
+    );
+    if (wait > 0) {
+      const seconds = retryAfterSeconds(wait);
+      await deps.holdRefused?.();
+      return answer(
+        429,
+        `rate limited: too many pings for this check, ping key or address; retry in ${seconds} s`,
+        { 'Retry-After': String(seconds) },
+      );
+    }
+  }
+
   const { body, truncated, tooLarge } =
     method === 'POST' ? await req.readBody(deps.pingBodyLimit) : { body: null, truncated: false };
   if (tooLarge) {
@@ -179,7 +218,6 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
       },
     );
   }
-  const forwarded = deps.trustProxy ? proxiedClient(req.header('x-forwarded-for')) : null;
   const limit = { 'Ping-Body-Limit': String(deps.pingBodyLimit) };
   let outcome: PingOutcome;
   try {
@@ -188,13 +226,30 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
       ...(last ?? { kind: 'success' }),
       runId: rid?.toLowerCase() ?? null,
       method,
-      source: forwarded ?? req.peer,
+      source,
       userAgent: req.header('user-agent')?.slice(0, 200) ?? null,
       body,
       truncated,
       at: deps.now(),
+      // the client's own clock, if it said: kept to show the skew, never for deadlines
+      clientAt: parseClientTime(req.query('ts') ?? req.header('x-vigil-client-time')),
     });
   } catch (err) {
+    // The database refuses writes (disk full, read-only): the client is told why, and to come back.
+    const problem = storageProblem(err);
+    if (problem) {
+      return answer(503, `vigil cannot store pings right now: ${problem.what}; send it again later`, {
+        ...limit,
+        'Retry-After': String(STORAGE_RETRY_AFTER_S),
+      });
+    }
+    // The database server is restarting or failing over: nothing was stored; it passes by itself.
+    if (databaseUnavailable(err)) {
+      return answer(503, 'vigil cannot reach its database right now; send the ping again in a few seconds', {
+        ...limit,
+        'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S),
+      });
+    }
     // On D1 a burst of pings to one check from many places can keep one losing the race for
     // its row: nothing was stored, and the client is told to send it again.
     if (!(err instanceof ConflictError)) throw err;

@@ -28,6 +28,7 @@ export function pingRoutes(deps: AppDeps): Hono {
     now: deps.now,
     pingBodyLimit: deps.config.pingBodyLimit,
     trustProxy: deps.config.trustProxy,
+    rateLimits: deps.rateLimits,
   };
   app.all('/*', async (c) => {
     let res: PingHttpResponse;
@@ -44,7 +45,7 @@ export function pingRoutes(deps: AppDeps): Hono {
         pingDeps,
       );
     } catch (err) {
-      deps.log(err, 'ping failed');
+      deps.log(err, 'ping failed', { req_id: c.get('requestId') });
       return c.text('internal error', 500);
     }
     if (res.status === 204) return c.body(null, 204, res.headers);

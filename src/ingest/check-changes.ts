@@ -1,5 +1,8 @@
-// Changes people make to checks (create, edit, pause, resume), written the same way pings
-// are: the new state with its flip and notifications, in one transaction.
+// Changes people make to checks (create, edit, pause, resume, delete), written the same way
+// pings are: the new state with its flip and notifications, in one transaction, with the audit
+// log's entry for who made it.
+import type { Actor } from '../audit/actor.ts';
+import { fieldChanges, recordChange, recordUpdate } from '../audit/audit-log.ts';
 import { reminderInterval, wasSent } from '../core/alerting.ts';
 import { canonicalTimezone } from '../core/schedule.ts';
 import { slugify } from '../core/slug.ts';
@@ -123,11 +126,30 @@ function sourceOwnedChange(check: Check, patch: CheckPatch): string | null {
   return patch.kind === undefined ? 'probe' : 'kind';
 }
 
+/** The settings an edit is recorded by; the probe (its URL and headers may hold secrets) by name only. */
+const AUDITED: (keyof CheckConfig)[] = [
+  'name',
+  'slug',
+  'description',
+  'tags',
+  'schedule',
+  'maxRuntime',
+  'failureThreshold',
+  'severity',
+  'manualResume',
+  'methods',
+  'channels',
+  'realertEvery',
+  'successCriteria',
+  'probe',
+];
+
 export async function createCheck(
   tx: Tx,
   projectId: string,
   patch: CheckPatch,
   ids: { id: string; now: number },
+  actor: Actor,
 ): Promise<Check> {
   const slug = patch.slug ?? (await freeSlug(tx, projectId, slugify(patch.name ?? '')));
   if (patch.slug !== undefined && (await tx.getCheckBySlug(projectId, slug))) throw new SlugTakenError(slug);
@@ -147,6 +169,7 @@ export async function createCheck(
   const check = newCheck(ids.id, projectId, config, ids.now);
   await tx.insertCheck(check);
   if (check.probe) await tx.setProbeNextAt(check.id, nextProbeFor(check, ids.now));
+  await recordChange(tx, actor, { action: 'check.created', projectId, target: check, at: ids.now });
   return check;
 }
 
@@ -157,7 +180,13 @@ export async function createCheck(
  * schedule no longer calls past due comes back up, with its flip recorded. That flip
  * (late -> up) is no news, so nothing is notified.
  */
-export async function updateCheck(tx: Tx, check: Check, patch: CheckPatch, now: number): Promise<Check> {
+export async function updateCheck(
+  tx: Tx,
+  check: Check,
+  patch: CheckPatch,
+  now: number,
+  actor: Actor,
+): Promise<Check> {
   // here, not in each caller: the compat APIs and check-ins edit checks through this too
   await refuseSourceOwned(tx, check, patch);
   if (
@@ -195,6 +224,13 @@ export async function updateCheck(tx: Tx, check: Check, patch: CheckPatch, now: 
     const { cause: _, ...flip } = t.flip;
     await tx.insertFlip({ checkId: check.id, ...flip });
   }
+  await recordUpdate(tx, actor, {
+    action: 'check.updated',
+    projectId: check.projectId,
+    target: next,
+    at: now,
+    changes: fieldChanges(check, next, AUDITED, ['probe']),
+  });
   return next;
 }
 
@@ -219,14 +255,38 @@ async function remindAfterEdit(tx: Tx, before: Check, after: Check, now: number)
   return now + every;
 }
 
+/** Pauses or resumes; recorded when it changed the status (pausing a paused check changes nothing). */
 export async function pauseOrResume(
   tx: Tx,
   check: Check,
   action: 'pause' | 'resume',
   now: number,
   baseUrl: string,
+  actor: Actor,
 ): Promise<Committed> {
-  return commitTransition(tx, check, transition(check, { type: action }, now), now, { baseUrl });
+  const committed = await commitTransition(tx, check, transition(check, { type: action }, now), now, {
+    baseUrl,
+  });
+  if (committed.check.status !== check.status) {
+    await recordChange(tx, actor, {
+      action: action === 'pause' ? 'check.paused' : 'check.resumed',
+      projectId: check.projectId,
+      target: check,
+      at: now,
+    });
+  }
+  return committed;
+}
+
+/** Deletes a check and its history. */
+export async function deleteCheck(tx: Tx, check: Check, now: number, actor: Actor): Promise<void> {
+  if (!(await tx.deleteCheck(check.id))) return;
+  await recordChange(tx, actor, {
+    action: 'check.deleted',
+    projectId: check.projectId,
+    target: check,
+    at: now,
+  });
 }
 
 /**

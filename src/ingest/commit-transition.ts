@@ -63,7 +63,11 @@ export async function commitTransition(
     rev: check.rev + 1,
     updatedAt: now,
   };
-  if (next.status !== 'down') next = { ...next, remindAt: null, remindersSent: 0 };
+  // `next` is a fresh copy: set in place rather than copied again (this runs for every ping)
+  if (next.status !== 'down') {
+    next.remindAt = null;
+    next.remindersSent = 0;
+  }
   if (event !== null) {
     const hold = holdAt(await tx.listMaintenance(check.projectId), check, now);
     // the flip that made the check down: whether its alert went out decides a recovery's

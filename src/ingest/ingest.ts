@@ -1,11 +1,16 @@
 // Turning pings into committed state changes. Pings that arrive together share one
 // transaction (group commit): with synchronous=FULL every commit waits for the disk, so
 // one commit per batch instead of one per ping is what makes durable pings fast.
+import { pingActor } from '../audit/actor.ts';
+import { recordChange } from '../audit/audit-log.ts';
 import { transition } from '../core/status.ts';
 import type { PingKind } from '../core/types.ts';
+import { databaseUnavailable } from '../store/database-unavailable.ts';
+import { storageProblem } from '../store/storage-problem.ts';
 import { type Check, type Store, SyncError, type Tx } from '../store/store.ts';
 import { type CommitContext, type Committed, commitTransition } from './commit-transition.ts';
 import { defaultCheckConfig, newCheck } from './new-check.ts';
+import { WriteBehind } from './write-behind.ts';
 
 export type PingTarget = { checkId: string } | { pingKey: string; slug: string; create: boolean };
 
@@ -19,7 +24,10 @@ export interface PingRequest {
   userAgent: string | null;
   body: string | null;
   truncated: boolean;
+  /** when vigil received it: the time every deadline follows */
   at: number;
+  /** when the client says it sent it, by its own clock: kept to show the skew, never trusted */
+  clientAt?: number | null;
   /** how long the run took by the client's own measure; used when no start ping opened a run */
   durationMs?: number;
 }
@@ -35,6 +43,8 @@ export interface IngestOptions {
   newId: () => string;
   /** told about every committed change, so the scheduler, dispatcher and live views can react */
   onCommitted?: (committed: Committed) => void;
+  /** told each ping's outcome as it is answered (for /metrics: keep it to an increment) */
+  onOutcome?: (kind: PingKind, result: PingOutcome['result']) => void;
   /** most pings in one transaction */
   maxBatch?: number;
   /**
@@ -155,14 +165,18 @@ export class Ingestor {
       const outcomes = await this.store.transaction(async (tx) => {
         committed.length = 0; // a transaction may run again (D1): only its last run's count
         const out: PingOutcome[] = new Array(batch.length);
-        for (const i of lockOrder(batch)) out[i] = await this.apply(tx, batch[i]!.req, committed);
+        const batchTx = new WriteBehind(tx);
+        for (const i of lockOrder(batch)) out[i] = await this.apply(batchTx.tx, batch[i]!.req, committed);
+        await batchTx.flush();
         return out;
       });
-      for (const [i, p] of batch.entries()) p.resolve(outcomes[i]!);
+      for (const [i, p] of batch.entries()) this.settle(p, outcomes[i]!);
       this.announce(committed);
     } catch (err) {
-      // Committed but not confirmed on disk: retrying would store the pings twice.
-      if (err instanceof SyncError) {
+      // Committed but not confirmed on disk: retrying would store the pings twice. And a
+      // database that refuses writes (disk full) refuses each ping alone as well; one that
+      // cannot be reached (restarting) too, and a connection lost in COMMIT may have committed.
+      if (err instanceof SyncError || storageProblem(err) !== null || databaseUnavailable(err)) {
         for (const p of batch) p.reject(err);
         return;
       }
@@ -174,13 +188,18 @@ export class Ingestor {
             mine.length = 0;
             return this.apply(tx, p.req, mine);
           });
-          p.resolve(outcome);
+          this.settle(p, outcome);
           this.announce(mine);
         } catch (err) {
           p.reject(err);
         }
       }
     }
+  }
+
+  private settle(p: Pending, outcome: PingOutcome): void {
+    this.options.onOutcome?.(p.req.kind, outcome.result);
+    p.resolve(outcome);
   }
 
   private announce(committed: Committed[]): void {
@@ -211,6 +230,12 @@ export class Ingestor {
       if (!check && req.target.create) {
         check = newCheck(this.options.newId(), project.id, defaultCheckConfig(req.target.slug), req.at);
         await tx.insertCheck(check);
+        await recordChange(tx, pingActor(req.source), {
+          action: 'check.created',
+          projectId: project.id,
+          target: check,
+          at: req.at,
+        });
         created = true;
       }
     }
@@ -231,6 +256,7 @@ export class Ingestor {
         checkId: check.id,
         n,
         at: req.at,
+        clientAt: req.clientAt ?? null,
         kind: req.kind,
         exitStatus: req.exitStatus ?? null,
         method: req.method,

@@ -1,7 +1,9 @@
 // Changes people make to maintenance windows, the same from the API and the dashboard: what a
-// valid window is, turning input into a stored window, and saving or deleting one so that the
-// alerts it held are looked at again at once.
+// valid window is, turning input into a stored window, and saving or deleting one (with its
+// audit entry) so that the alerts it held are looked at again at once.
 import { z } from '@hono/zod-openapi';
+import type { Actor } from '../audit/actor.ts';
+import { fieldChanges, recordChange, recordUpdate } from '../audit/audit-log.ts';
 import { canonicalTimezone, formatDuration, validateCron } from '../core/schedule.ts';
 import { Tag } from '../http/api/check-schemas.ts';
 import { iso } from '../http/api/check-view.ts';
@@ -156,11 +158,23 @@ async function knownChecks(tx: Tx, projectId: string, ids: readonly string[]): P
   }
 }
 
-/** Saves a window and has held alerts of the project looked at again under the new windows. */
-export async function saveWindow(store: Store, m: Maintenance, isNew: boolean, now: number): Promise<void> {
+/** A window's fields as the API names them (times in ISO 8601), for its audit entries. */
+const AUDITED = ['name', 'starts_at', 'ends_at', 'cron', 'duration', 'timezone', 'checks', 'tags'];
+
+/**
+ * Saves a window, new when `before` is null, and has held alerts of the project looked at again
+ * under the new windows.
+ */
+export async function saveWindow(
+  store: Store,
+  m: Maintenance,
+  before: Maintenance | null,
+  now: number,
+  actor: Actor,
+): Promise<void> {
   await store.transaction(async (tx) => {
     await knownChecks(tx, m.projectId, m.checkIds);
-    if (isNew) {
+    if (before === null) {
       if ((await tx.listMaintenance(m.projectId)).length >= MAX_WINDOWS) {
         throw new WindowError(
           409,
@@ -169,15 +183,36 @@ export async function saveWindow(store: Store, m: Maintenance, isNew: boolean, n
         );
       }
       await tx.insertMaintenance(m);
-    } else await tx.updateMaintenance(m);
+      await recordChange(tx, actor, {
+        action: 'maintenance.created',
+        projectId: m.projectId,
+        target: m,
+        at: now,
+      });
+    } else {
+      await tx.updateMaintenance(m);
+      await recordUpdate(tx, actor, {
+        action: 'maintenance.updated',
+        projectId: m.projectId,
+        target: m,
+        at: now,
+        changes: fieldChanges(toInput(before), toInput(m), AUDITED),
+      });
+    }
     await tx.reviewHeld(m.projectId, now);
   });
 }
 
 /** Deletes a window (ending it, if active); the alerts it held are looked at again at once. */
-export async function deleteWindow(store: Store, m: Maintenance, now: number): Promise<void> {
+export async function deleteWindow(store: Store, m: Maintenance, now: number, actor: Actor): Promise<void> {
   await store.transaction(async (tx) => {
-    await tx.deleteMaintenance(m.id);
+    if (!(await tx.deleteMaintenance(m.id))) return;
+    await recordChange(tx, actor, {
+      action: 'maintenance.deleted',
+      projectId: m.projectId,
+      target: m,
+      at: now,
+    });
     await tx.reviewHeld(m.projectId, now);
   });
 }

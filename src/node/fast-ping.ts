@@ -3,6 +3,7 @@
 // (measured in bench/ingest.ts: building the web objects cost more CPU than storing the ping).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type BodyResult, CappedBody, handlePing, type PingDeps } from '../http/ping-handler.ts';
+import { requestIdOf } from './request-id.ts';
 
 /** Reads at most `limit` bytes of the body as it streams in; the rest is read and dropped. */
 function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
@@ -22,7 +23,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   });
 }
 
-export function fastPingListener(deps: PingDeps) {
+/** `onError` gets the request's id too: made here only when a ping fails. */
+export function fastPingListener({
+  onError,
+  ...deps
+}: Omit<PingDeps, 'onError'> & { onError?: (err: unknown, requestId: string) => void }) {
   return async function fastPing(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
@@ -50,8 +55,14 @@ export function fastPingListener(deps: PingDeps) {
       res.writeHead(answer.status, headers);
       res.end(req.method === 'HEAD' || answer.status === 204 ? undefined : answer.text);
     } catch (err) {
-      deps.onError?.(err);
-      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain; charset=UTF-8' });
+      // The client closed the connection before its body ended: nothing was stored, and no
+      // one is left to answer. Not a server error.
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET' && req.destroyed) return;
+      const requestId = requestIdOf(req);
+      onError?.(err, requestId);
+      if (!res.headersSent) {
+        res.writeHead(500, { 'Content-Type': 'text/plain; charset=UTF-8', 'X-Request-Id': requestId });
+      }
       res.end('internal error');
     }
   };

@@ -7,6 +7,7 @@ import type { Ingestor } from '../ingest/ingest.ts';
 import type { Log } from '../log.ts';
 import type { HostResolver } from '../notifiers/http.ts';
 import { Alarm, type Clock } from '../scheduler/clock.ts';
+import { storageProblem } from '../store/storage-problem.ts';
 import type { Check, Store } from '../store/store.ts';
 import { MAX_PROBE_TIMEOUT } from './probe-rules.ts';
 import { PROBE_USER_AGENT, type ProbeResult, runProbe } from './run-probe.ts';
@@ -97,7 +98,9 @@ export class Prober extends EventEmitter<{ probed: [ProbeEvent] }> {
           more = claimed.length === free;
         }
       } catch (err) {
-        logger.error({ err }, 'claiming due probes failed; retrying in 1 s');
+        // a refusal (disk full, read-only) was logged once by the storage monitor
+        if (storageProblem(err) === null)
+          logger.error({ err }, 'claiming due probes failed; retrying in 1 s');
       }
       if (more) continue; // a full batch: more may be due, and the slots that remain are full
       const cap = now + (this.options.maxSleepMs ?? 1000);

@@ -8,6 +8,7 @@ import type { Transition } from '../core/types.ts';
 import { type Committed, ConflictError, commitTransition } from '../ingest/commit-transition.ts';
 import type { Log } from '../log.ts';
 import { cachedReads } from '../store/read-cache.ts';
+import { storageProblem } from '../store/storage-problem.ts';
 import type { Check, Store, Tx } from '../store/store.ts';
 import { runAlertTimers } from './alert-timers.ts';
 import { Alarm, type Clock } from './clock.ts';
@@ -46,6 +47,12 @@ export interface DeadlineSchedulerOptions {
    * source's next sync, so the deadline waits for that sync.
    */
   deferDeadline?: (tx: Tx, check: Check, now: number) => Promise<number | null>;
+  /**
+   * true while the database refuses writes (storage-health.ts). Pings are refused then (503),
+   * so deadlines that pass are not the checks' fault: the sweep waits, and once writes work
+   * it gives them a fresh grace first, as after vigil's own outage.
+   */
+  storageDown?: () => boolean;
 }
 
 /** meta key: when a sweep last ran (what /healthz and the outage recovery look at) */
@@ -61,6 +68,8 @@ export class DeadlineScheduler extends EventEmitter<{
   private running: Promise<void> | null = null;
   private stopping = false;
   private lastAliveWrite = 0;
+  /** deadlines may have starved while the database refused writes: recover before sweeping */
+  private starved = false;
   lastSweep: SweepEvent | null = null;
   private readonly lags: { at: number; lagMs: number }[] = [];
   readonly nodeId: string;
@@ -76,7 +85,13 @@ export class DeadlineScheduler extends EventEmitter<{
 
   /** Gives starved deadlines a fresh grace, then sweeps until stopped. */
   async start(): Promise<void> {
-    await this.recoverFromOutage();
+    try {
+      await this.recoverFromOutage();
+    } catch (err) {
+      // The database refuses writes (a read-only file): the loop recovers once it takes them.
+      if (storageProblem(err) === null) throw err;
+      this.starved = true;
+    }
     this.running = this.loop();
   }
 
@@ -96,13 +111,24 @@ export class DeadlineScheduler extends EventEmitter<{
     const batchSize = this.options.batchSize ?? 500;
     while (!this.stopping) {
       const now = clock.now();
+      if (this.options.storageDown?.()) {
+        this.starved = true;
+        await this.alarm.sleepUntil(now + 1000); // nudged awake when writes work again
+        continue;
+      }
       let due = 0;
       try {
+        if (this.starved) {
+          await this.recoverFromOutage();
+          this.starved = false;
+        }
         due = await this.sweep(now, batchSize);
         due = Math.max(due, await this.runTimers(now, batchSize));
         await this.writeLiveness(now);
       } catch (err) {
-        logger.error({ err }, 'deadline sweep failed; retrying in 1 s');
+        // A refusal was logged once by the storage monitor; the sweep waits for it to end.
+        if (storageProblem(err) !== null) this.starved = true;
+        else logger.error({ err }, 'deadline sweep failed; retrying in 1 s');
         // emit('error') throws when nobody listens, which would end the loop
         if (this.listenerCount('error') > 0) this.emit('error', err);
         await this.alarm.sleepUntil(clock.now() + 1000); // the alarm, so stop() need not wait

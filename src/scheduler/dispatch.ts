@@ -1,5 +1,7 @@
 // The outbox worker: claims due notifications, hands each to its channel's notifier,
 // records the attempt, and retries temporary failures with backoff for up to 24 hours.
+// One check's alerts reach a channel in order: a row waits while an older one of its channel
+// and check is pending (the store's claim), so only the oldest is retried during an outage.
 // A row of a broken channel is failed with the reason, without asking the provider.
 
 import { EventEmitter } from 'node:events';
@@ -8,6 +10,7 @@ import type { Log } from '../log.ts';
 import type { HttpClient } from '../notifiers/http.ts';
 import type { AlertPayload, SendResult, SmtpSettings } from '../notifiers/notifier.ts';
 import { getNotifier } from '../notifiers/registry.ts';
+import { storageProblem } from '../store/storage-problem.ts';
 import type { Notification, Store } from '../store/store.ts';
 import { nextRetryDelay, RETRY_WINDOW_MS } from './backoff.ts';
 import { Alarm, type Clock } from './clock.ts';
@@ -17,6 +20,8 @@ export interface DeliveryEvent {
   result: SendResult;
   /** the final state of the row after this attempt */
   status: 'delivered' | 'pending' | 'failed';
+  /** the channel's kind (slack, webhook, ...); null when the channel was deleted */
+  channelKind: string | null;
 }
 
 export interface DispatcherOptions {
@@ -40,6 +45,11 @@ export interface DispatcherOptions {
   smtp?: SmtpSettings | null;
   /** what the runtime can reach (default: everything); a kind it cannot fails with the reason */
   capabilities?: Capabilities;
+  /**
+   * true while the database refuses writes (storage-health.ts): nothing sent could be recorded
+   * (it would go out again each time its lease ended), so the outbox waits meanwhile
+   */
+  storageDown?: () => boolean;
 }
 
 /**
@@ -90,7 +100,10 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
     // Leases this node held when it died would otherwise delay those alerts until they run
     // out. Only its own: another node's leased rows may be in flight right now, and are
     // taken over only once their lease ends.
-    await this.store.releaseLeases(this.nodeId);
+    await this.store.releaseLeases(this.nodeId).catch((err: unknown) => {
+      // a database that refuses writes: those leases run out by themselves instead
+      if (storageProblem(err) === null) throw err;
+    });
     this.running = this.loop();
   }
 
@@ -112,11 +125,16 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
     const maxSleepMs = this.options.maxSleepMs ?? 5000;
     while (!this.stopping) {
       const now = clock.now();
+      if (this.options.storageDown?.()) {
+        await this.alarm.sleepUntil(now + 1000); // nudged awake when writes work again
+        continue;
+      }
       let filled: Filled;
       try {
         filled = await this.fill(now);
       } catch (err) {
-        logger.error({ err }, 'dispatch failed; retrying in 1 s');
+        // a refusal was logged once by the storage monitor
+        if (storageProblem(err) === null) logger.error({ err }, 'dispatch failed; retrying in 1 s');
         // emit('error') throws when nobody listens, which would end the loop
         if (this.listenerCount('error') > 0) this.emit('error', err);
         await this.alarm.sleepUntil(clock.now() + 1000); // the alarm, so stop() need not wait
@@ -205,7 +223,7 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
   private async deliver(n: Notification): Promise<void> {
     const { clock, logger } = this.options;
     const started = clock.now();
-    const { result, channelBroken } = await this.send(n);
+    const { result, channelBroken, channelKind } = await this.send(n);
     const at = clock.now();
     const error = result.outcome === 'delivered' ? null : result.error;
     let status: DeliveryEvent['status'];
@@ -219,6 +237,9 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
     });
     if (result.outcome === 'delivered') {
       await this.store.finishNotification(n.id, 'delivered', at, null);
+      // A retry went through: the provider is back. The channel's other alerts waiting out
+      // their backoff (up to an hour) go now, as fast as its share of the pool allows.
+      if (n.attempts > 1) await this.store.retryChannelNow(n.channelId, at);
       status = 'delivered';
     } else if (result.outcome === 'failed') {
       await this.store.finishNotification(n.id, 'failed', at, result.error);
@@ -244,18 +265,23 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
     if (status === 'delivered') logger.info(log, 'alert delivered');
     else if (channelBroken) logger.error(log, 'alert not delivered: the channel is broken');
     else logger.warn(log, 'alert not delivered');
-    this.emit('delivery', { notification: n, result, status });
+    this.emit('delivery', { notification: n, result, status, channelKind });
   }
 
   /** The provider's answer; `channelBroken` when the channel was broken and no provider was asked. */
-  private async send(n: Notification): Promise<{ result: SendResult; channelBroken: boolean }> {
+  private async send(
+    n: Notification,
+  ): Promise<{ result: SendResult; channelBroken: boolean; channelKind: string | null }> {
+    let channelKind: string | null = null;
     const failed = (error: string) => ({
       result: { outcome: 'failed', error } as const,
       channelBroken: false,
+      channelKind,
     });
     try {
       const channel = await this.store.getChannel(n.channelId);
       if (!channel) return failed('the channel was deleted');
+      channelKind = channel.kind;
       // Its provider refused us for good: asking again would only fail again. The row fails
       // with the reason, in the outbox history, until someone fixes the channel.
       if (channel.brokenReason !== null)
@@ -273,12 +299,13 @@ export class Dispatcher extends EventEmitter<{ delivery: [DeliveryEvent]; error:
         deliveryId: deliveryIdOf(n),
         ...(this.options.smtp ? { smtp: this.options.smtp } : {}),
       });
-      return { result, channelBroken: false };
+      return { result, channelBroken: false, channelKind };
     } catch (err) {
       // A notifier that throws is a bug or an outage we did not classify: retry, never drop.
       return {
         result: { outcome: 'retry', error: `unexpected error: ${(err as Error).message}` },
         channelBroken: false,
+        channelKind,
       };
     }
   }

@@ -1,6 +1,7 @@
 // Keeps the database from growing without bound: flips are kept for a year, finished
-// notifications for 90 days, expired dashboard sessions not at all. Pings are pruned as they
-// arrive (see insertPing).
+// notifications for 90 days, audit log entries for VIGIL_AUDIT_RETENTION_DAYS (a year by
+// default), expired dashboard sessions not at all. Pings are pruned as they arrive (see
+// insertPing).
 import type { Log } from '../log.ts';
 import type { Store } from '../store/store.ts';
 import { Alarm, type Clock } from './clock.ts';
@@ -8,6 +9,7 @@ import { Alarm, type Clock } from './clock.ts';
 const DAY = 86_400_000;
 export const FLIP_RETENTION_MS = 365 * DAY;
 export const NOTIFICATION_RETENTION_MS = 90 * DAY;
+export const DEFAULT_AUDIT_RETENTION_DAYS = 365;
 
 export class Pruner {
   private readonly alarm: Alarm;
@@ -16,7 +18,14 @@ export class Pruner {
 
   constructor(
     private readonly store: Store,
-    private readonly options: { clock: Clock; logger: Log; everyMs?: number; batch?: number },
+    private readonly options: {
+      clock: Clock;
+      logger: Log;
+      everyMs?: number;
+      batch?: number;
+      /** days an audit log entry is kept (default a year) */
+      auditRetentionDays?: number;
+    },
   ) {
     this.alarm = new Alarm(options.clock);
   }
@@ -37,6 +46,12 @@ export class Pruner {
     let total = await this.store.deleteExpiredSessions(now);
     for (;;) {
       const n = await this.store.prune(now - FLIP_RETENTION_MS, now - NOTIFICATION_RETENTION_MS, batch);
+      total += n;
+      if (n < batch || this.stopping) break;
+    }
+    const auditBefore = now - (this.options.auditRetentionDays ?? DEFAULT_AUDIT_RETENTION_DAYS) * DAY;
+    for (;;) {
+      const n = await this.store.pruneAudit(auditBefore, batch);
       total += n;
       if (n < batch || this.stopping) return total;
     }

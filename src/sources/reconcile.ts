@@ -2,11 +2,14 @@
 // it runs (paused) and whether it still exists (archived); the team owns everything else
 // (severity, description, success criteria, tags, channels, limits), which the source's
 // defaults only seed at creation and nothing here overwrites. State changes go through the
-// state machine and commitTransition like any other, so flips, incidents and alerts follow.
+// state machine and commitTransition like any other, so flips, incidents and alerts follow;
+// what the source changes goes into the audit log with the source as its actor.
 //
 // Two halves around the runs of a sync: arrivals (new, renamed, rescheduled, reappeared and
 // reactivated jobs) before, so every run has its check; departures (deactivated and vanished
 // jobs) after, so the runs they made before leaving still count.
+import { sourceActor } from '../audit/actor.ts';
+import { type AuditAction, fieldChanges, recordChange, recordUpdate } from '../audit/audit-log.ts';
 import { SLUG_PATTERN, slugify } from '../core/slug.ts';
 import { reconfigure, transition } from '../core/status.ts';
 import type { Input } from '../core/types.ts';
@@ -70,10 +73,13 @@ export async function reconcileDepartures(
     const job = listed.get(check.origin!.sourceKey);
     if (job?.active) continue;
     const paused =
-      check.status === 'paused' ? check : await apply(tx, check, { type: 'pause' }, ctx, out.committed);
+      check.status === 'paused'
+        ? check
+        : await apply(tx, source, check, { type: 'pause' }, ctx, out.committed);
     if (job) continue;
     // Gone from the source: kept with its history, out of the lists, back if the job returns.
     await writeConfig(tx, paused, { archivedAt: ctx.now }, ctx.now);
+    await record(tx, source, 'check.archived', paused, ctx.now);
     out.archived++;
   }
   return out;
@@ -130,6 +136,7 @@ async function createJobCheck(
     origin: { sourceId: source.id, sourceKey: job.key, details: job.details },
   };
   await tx.insertCheck(check);
+  await record(tx, source, 'check.created', check, ctx.now);
   out.created++;
   out.committed.push({ check, flipId: null, queued: 0 });
   return check;
@@ -166,6 +173,14 @@ async function followJob(
       { slug, name, schedule: job.schedule, archivedAt: null, origin },
       ctx.now,
     );
+    await recordUpdate(tx, sourceActor(source), {
+      action: 'check.updated',
+      projectId: source.projectId,
+      target: written,
+      at: ctx.now,
+      // the job's details (its command, say) are shown with the check, not kept in the log
+      changes: fieldChanges(check, written, ['name', 'slug', 'schedule', 'archivedAt']),
+    });
     // the deadline follows the new schedule at once; a late check it no longer calls due is up
     const committed = await commitTransition(tx, written, reconfigure(written, ctx.now), ctx.now, ctx);
     out.committed.push(committed);
@@ -173,21 +188,29 @@ async function followJob(
     check = committed.check;
   }
   if (check.status === 'paused' && job.active)
-    check = await apply(tx, check, { type: 'resume' }, ctx, out.committed);
+    check = await apply(tx, source, check, { type: 'resume' }, ctx, out.committed);
   return check;
 }
 
+/** Pauses or resumes a job's check as its job was deactivated or activated. */
 async function apply(
   tx: Tx,
+  source: Source,
   check: Check,
-  input: Input,
+  input: Extract<Input, { type: 'pause' | 'resume' }>,
   ctx: ReconcileContext,
   committed: Committed[],
 ): Promise<Check> {
   const t = transition(check, input, ctx.now);
   const result = await commitTransition(tx, check, t, ctx.now, ctx);
   committed.push(result);
+  if (result.check.status !== check.status)
+    await record(tx, source, input.type === 'pause' ? 'check.paused' : 'check.resumed', check, ctx.now);
   return result.check;
+}
+
+async function record(tx: Tx, source: Source, action: AuditAction, check: Check, at: number): Promise<void> {
+  await recordChange(tx, sourceActor(source), { action, projectId: source.projectId, target: check, at });
 }
 
 /** Writes settings (not state) over the whole row, as an API edit does. */

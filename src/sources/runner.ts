@@ -8,6 +8,7 @@ import type { Ingestor } from '../ingest/ingest.ts';
 import type { Log } from '../log.ts';
 import type { HttpClient } from '../notifiers/http.ts';
 import { Alarm, type Clock } from '../scheduler/clock.ts';
+import { storageProblem } from '../store/storage-problem.ts';
 import type { Check, Source, Store, Tx } from '../store/store.ts';
 import { SourceUnreachable, type SyncNow, type SyncReport, type SyncResult } from './adapter.ts';
 import { type CommitSyncDeps, commitSync, commitUnreachable, StaleSync } from './commit-sync.ts';
@@ -84,7 +85,9 @@ export class SourceRunner {
       try {
         await this.claimDue(clock.now());
       } catch (err) {
-        logger.error({ err }, 'claiming due sources failed; retrying in a moment');
+        // a refusal (disk full, read-only) was logged once by the storage monitor
+        if (storageProblem(err) === null)
+          logger.error({ err }, 'claiming due sources failed; retrying in a moment');
       }
       await this.alarm.sleepUntil(clock.now() + (this.options.pollMs ?? 1000));
     }

@@ -1,6 +1,8 @@
 // Changes people make to sources (add, change settings, remove), the same from the API and the
-// CLI. A source comes with its health check: vigil's own check that it can read the source, so
-// a source that cannot be reached is one alert, not one per job.
+// CLI, each with its audit entry. A source comes with its health check: vigil's own check that
+// it can read the source, so a source that cannot be reached is one alert, not one per job.
+import type { Actor } from '../audit/actor.ts';
+import { configChanges, fieldChanges, recordChange, recordUpdate } from '../audit/audit-log.ts';
 import { reconfigure, transition } from '../core/status.ts';
 import type { Schedule, Severity } from '../core/types.ts';
 import { type Committed, commitTransition } from '../ingest/commit-transition.ts';
@@ -70,6 +72,7 @@ export async function createSource(
   tx: Tx,
   input: SourceInput,
   ctx: { now: number; newId: () => string },
+  actor: Actor,
 ): Promise<Source> {
   const severity = input.severity ?? SOURCE_DEFAULTS.severity;
   const tags = input.tags ?? [];
@@ -130,6 +133,12 @@ export async function createSource(
   };
   await tx.insertCheck(health);
   await tx.insertSource(source);
+  await recordChange(tx, actor, {
+    action: 'source.created',
+    projectId: source.projectId,
+    target: source,
+    at: ctx.now,
+  });
   return source;
 }
 
@@ -143,6 +152,7 @@ export async function updateSource(
   source: Source,
   patch: SourcePatch,
   ctx: { now: number; baseUrl: string },
+  actor: Actor,
 ): Promise<{ source: Source; committed: Committed | null }> {
   const next: Source = {
     ...source,
@@ -158,6 +168,16 @@ export async function updateSource(
   // a shorter interval should not wait out the old one
   next.nextSyncAt = Math.min(source.nextSyncAt, ctx.now + next.syncInterval * 1000);
   await tx.updateSource(next);
+  await recordUpdate(tx, actor, {
+    action: 'source.updated',
+    projectId: next.projectId,
+    target: next,
+    at: ctx.now,
+    changes: {
+      ...fieldChanges(source, next, ['severity', 'tags', 'syncInterval', 'grace']),
+      ...configChanges(source.config, next.config),
+    },
+  });
   const health = source.healthCheckId ? await tx.getCheck(source.healthCheckId) : null;
   if (!health) return { source: next, committed: null };
   return { source: next, committed: await followSource(tx, health, source, next, ctx) };
@@ -192,7 +212,13 @@ async function followSource(
  * Removes a source: each of its checks is paused and archived (their history stays, they leave
  * the lists), then the source goes. Returns the commits, for the live view.
  */
-export async function removeSource(tx: Tx, source: Source, now: number, baseUrl = ''): Promise<Committed[]> {
+export async function removeSource(
+  tx: Tx,
+  source: Source,
+  now: number,
+  baseUrl: string,
+  actor: Actor,
+): Promise<Committed[]> {
   const committed: Committed[] = [];
   for (const check of await tx.listSourceChecks(source.id)) {
     if (check.archivedAt !== null) continue;
@@ -206,5 +232,11 @@ export async function removeSource(tx: Tx, source: Source, now: number, baseUrl 
     committed.push({ ...paused, check: archived });
   }
   await tx.deleteSource(source.id);
+  await recordChange(tx, actor, {
+    action: 'source.deleted',
+    projectId: source.projectId,
+    target: source,
+    at: now,
+  });
   return committed;
 }

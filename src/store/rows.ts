@@ -1,5 +1,6 @@
 // Converting between database rows (snake_case, 0/1, JSON text) and domain objects.
 // Shared by every engine.
+import { openText, type SecretBox, sealText } from '../secrets/secret-box.ts';
 import type {
   ApiKey,
   Attempt,
@@ -17,6 +18,7 @@ import type {
   StatusPage,
   User,
 } from './store.ts';
+import { secretContext } from './stored-secrets.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -238,11 +240,52 @@ export const checkStateValues = (c: Check): unknown[] => [
   c.updatedAt,
 ];
 
+/** A ping's columns, in the order pingValues gives them (the id is the database's). */
+export const PING_COLUMNS = [
+  'check_id',
+  'n',
+  'at',
+  'kind',
+  'exit_status',
+  'method',
+  'source',
+  'user_agent',
+  'rid',
+  'duration_ms',
+  'body',
+  'truncated',
+  'client_at',
+] as const;
+
+export const pingValues = (p: Omit<Ping, 'id'>): unknown[] => [
+  p.checkId,
+  p.n,
+  p.at,
+  p.kind,
+  p.exitStatus,
+  p.method,
+  p.source,
+  p.userAgent,
+  p.rid,
+  p.durationMs,
+  p.body,
+  p.truncated ? 1 : 0,
+  p.clientAt,
+];
+
+/** The newest `n` of each check among `pings`: what a batch's pruning goes by. */
+export function newestPingOfEach(pings: readonly Omit<Ping, 'id'>[]): Map<string, number> {
+  const newest = new Map<string, number>();
+  for (const p of pings) newest.set(p.checkId, Math.max(newest.get(p.checkId) ?? 0, p.n));
+  return newest;
+}
+
 export const toPing = (r: Row): Ping => ({
   id: num(r.id),
   checkId: String(r.check_id),
   n: num(r.n),
   at: num(r.at),
+  clientAt: numOrNull(r.client_at),
   kind: r.kind as Ping['kind'],
   exitStatus: numOrNull(r.exit_status),
   method: String(r.method),
@@ -284,11 +327,11 @@ export const CHANNEL_COLUMNS = [
   'updated_at',
 ] as const;
 
-export const channelValues = (c: Channel): unknown[] => [
+export const channelValues = (c: Channel, box: SecretBox | null): unknown[] => [
   c.id,
   c.projectId,
   c.kind,
-  ...channelUpdateValues(c).slice(0, -1),
+  ...channelUpdateValues(c, box).slice(0, -1),
   c.createdAt,
   c.updatedAt,
 ];
@@ -306,9 +349,10 @@ export const CHANNEL_UPDATE_COLUMNS = [
   'updated_at',
 ] as const;
 
-export const channelUpdateValues = (c: Channel): unknown[] => [
+/** The config is sealed with `box` (plain without one): it holds the channel's secrets. */
+export const channelUpdateValues = (c: Channel, box: SecretBox | null): unknown[] => [
   c.name,
-  JSON.stringify(c.config),
+  sealText(box, JSON.stringify(c.config), secretContext('channels', c.id)),
   JSON.stringify(c.events),
   c.minSeverity,
   c.maxSeverity,
@@ -318,12 +362,12 @@ export const channelUpdateValues = (c: Channel): unknown[] => [
   c.updatedAt,
 ];
 
-export const toChannel = (r: Row): Channel => ({
+export const toChannel = (r: Row, box: SecretBox | null): Channel => ({
   id: String(r.id),
   projectId: String(r.project_id),
   kind: String(r.kind),
   name: String(r.name),
-  config: JSON.parse(String(r.config)),
+  config: JSON.parse(openText(box, String(r.config), secretContext('channels', String(r.id)))),
   events: JSON.parse(String(r.events)),
   minSeverity: r.min_severity as Channel['minSeverity'],
   maxSeverity: r.max_severity as Channel['maxSeverity'],
@@ -449,12 +493,13 @@ export const SOURCE_COLUMNS = [
   'updated_at',
 ] as const;
 
-export const sourceValues = (s: Source): unknown[] => [
+/** The config is sealed with `box` (plain without one): it holds the connection string or token. */
+export const sourceValues = (s: Source, box: SecretBox | null): unknown[] => [
   s.id,
   s.projectId,
   s.name,
   s.kind,
-  JSON.stringify(s.config),
+  sealText(box, JSON.stringify(s.config), secretContext('sources', s.id)),
   s.severity,
   JSON.stringify(s.tags),
   s.syncInterval,
@@ -470,12 +515,12 @@ export const sourceValues = (s: Source): unknown[] => [
   s.updatedAt,
 ];
 
-export const toSource = (r: Row): Source => ({
+export const toSource = (r: Row, box: SecretBox | null): Source => ({
   id: String(r.id),
   projectId: String(r.project_id),
   name: String(r.name),
   kind: r.kind as Source['kind'],
-  config: JSON.parse(String(r.config)),
+  config: JSON.parse(openText(box, String(r.config), secretContext('sources', String(r.id)))),
   severity: r.severity as Source['severity'],
   tags: JSON.parse(String(r.tags)),
   syncInterval: num(r.sync_interval),

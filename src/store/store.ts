@@ -127,7 +127,10 @@ export interface Ping {
   id: number;
   checkId: string;
   n: number;
+  /** when vigil received it: the only time deadlines follow */
   at: number;
+  /** when the client says it sent it (its own clock; shown beside `at`, never trusted); null if it did not say */
+  clientAt: number | null;
   kind: PingKind;
   exitStatus: number | null;
   method: string;
@@ -280,6 +283,50 @@ export interface StatusPage {
 /** A maintenance window as stored: the core's window plus its owner and times. */
 export type Maintenance = MaintenanceWindow & { projectId: string; createdAt: number; updatedAt: number };
 
+/** Who made a change, as the audit log keeps it (src/audit/actor.ts makes the actors). */
+export const ACTOR_KINDS = ['api_key', 'user', 'cli', 'system', 'source', 'ping'] as const;
+export type ActorKind = (typeof ACTOR_KINDS)[number];
+
+/** One field of a change: its old and new value, or only that it changed (secrets, long values). */
+export interface FieldChange {
+  from?: unknown;
+  to?: unknown;
+  hidden?: 'secret' | 'too_long';
+}
+
+/** One entry of a project's audit log: who changed what, when, and from where. */
+export interface AuditEntry {
+  id: number;
+  projectId: string;
+  at: number;
+  actorKind: ActorKind;
+  /** the key's, user's or source's id; null for the CLI, vigil itself and pings */
+  actorId: string | null;
+  /** a key's name and prefix, a user's email, the CLI's OS user: never a secret */
+  actorLabel: string;
+  /** the client's address, for changes made over HTTP */
+  address: string | null;
+  /** `<target kind>.<what happened>`, e.g. `check.updated` */
+  action: string;
+  targetKind: string;
+  targetId: string;
+  targetName: string;
+  /** the fields an update changed, by name; null when the action says it all (created, deleted) */
+  changes: Record<string, FieldChange> | null;
+}
+
+export type NewAuditEntry = Omit<AuditEntry, 'id'>;
+
+export interface AuditFilter {
+  targetKind?: string;
+  targetId?: string;
+  action?: string;
+  /** at or after (epoch ms) */
+  since?: number;
+  /** before (epoch ms) */
+  until?: number;
+}
+
 export interface CheckFilter {
   tag?: string;
   status?: Status;
@@ -290,6 +337,14 @@ export interface CheckFilter {
   archived?: boolean;
   /** only the checks this source discovered (archived or not) */
   sourceId?: string;
+}
+
+/** What /metrics reads from the store at each scrape. */
+export interface StatusCounts {
+  /** every check, archived ones too (they are paused); statuses with none are absent */
+  checks: Partial<Record<Status, number>>;
+  /** notifications still to be delivered (pending, leased or waiting for a retry) */
+  pendingNotifications: number;
 }
 
 export interface Page {
@@ -404,6 +459,11 @@ export interface Tx {
    * goes at the next 256th ping.)
    */
   insertPing(p: Omit<Ping, 'id'>, retention: number): Promise<void>;
+  /**
+   * insertPing for many pings at once (a group commit's batch), in as few statements as the
+   * engine allows; each check keeps its newest `retention` pings.
+   */
+  insertPings(pings: readonly Omit<Ping, 'id'>[], retention: number): Promise<void>;
   listPings(checkId: string, page: Page): Promise<Ping[]>;
   /** like listPings without the bodies: what a strip of recent results needs */
   listPingOutcomes(checkId: string, limit: number): Promise<PingOutcome[]>;
@@ -447,7 +507,9 @@ export interface Tx {
   /**
    * Leases up to `limit` due rows until `leaseUntil`, earliest due first, skipping the rows of
    * `excludeChannels` (channels already at their share of deliveries in flight). The lease
-   * records `owner` (a node id), so that node can free it early after a restart.
+   * records `owner` (a node id), so that node can free it early after a restart. A row waits
+   * while an older row of its channel and check is pending (in flight or waiting for a retry):
+   * one channel gets one check's alerts in the order they were queued, one at a time.
    */
   claimNotifications(
     now: number,
@@ -456,6 +518,10 @@ export interface Tx {
     excludeChannels?: string[],
     owner?: string | null,
   ): Promise<Notification[]>;
+  /**
+   * When the next row anyone can claim falls due, a leased row counting as the time its lease
+   * ends. Rows waiting behind an older one do not count: that one finishing wakes the dispatcher.
+   */
   earliestNotificationDue(): Promise<number | null>;
   recordAttempt(a: Attempt): Promise<void>;
   listAttempts(notificationId: number): Promise<Attempt[]>;
@@ -466,6 +532,11 @@ export interface Tx {
     error: string | null,
   ): Promise<void>;
   retryNotification(id: number, nextAttemptAt: number, error: string): Promise<void>;
+  /**
+   * Makes the channel's pending rows that wait for a later attempt due at `now`: its provider
+   * just took an alert again after failing. Returns how many were brought forward.
+   */
+  retryChannelNow(channelId: string, now: number): Promise<number>;
   /**
    * Frees every delivery lease and sweep claim `owner` holds: a node starting again under the
    * same id takes back its work at once instead of when the leases end. Returns the leases freed.
@@ -497,8 +568,21 @@ export interface Tx {
   setProbeNextAt(checkId: string, at: number | null): Promise<void>;
   earliestProbeDue(): Promise<number | null>;
 
+  insertAudit(e: NewAuditEntry): Promise<void>;
+  /** a project's entries newest first; `after` is an opaque cursor from a previous page */
+  listAudit(
+    projectId: string,
+    filter: AuditFilter,
+    page: Page,
+  ): Promise<{ entries: AuditEntry[]; next: string | null }>;
+  /** deletes up to `limit` entries older than `before`; returns how many */
+  pruneAudit(before: number, limit: number): Promise<number>;
+
   getMeta(key: string): Promise<string | null>;
   setMeta(key: string, value: string): Promise<void>;
+
+  /** checks per status and the outbox depth, for /metrics (one statement) */
+  statusCounts(): Promise<StatusCounts>;
 
   /** deletes flips older than `flipsBefore` and finished notifications older than `notificationsBefore` */
   prune(flipsBefore: number, notificationsBefore: number, limit: number): Promise<number>;
@@ -513,6 +597,13 @@ export interface Store extends Tx {
    * does outside the transaction idempotent, or start it afresh in `fn`.
    */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Run once at start, in one transaction: proves the store's secret key is the one the
+   * stored channel and source secrets were sealed with (a SecretKeyError naming the fix if
+   * not), and seals the ones still stored plain. Returns how many it sealed. See
+   * stored-secrets.ts.
+   */
+  sealSecrets(): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -39,6 +39,10 @@ export function webApp(deps: AppDeps): Hono<WebEnv> {
       onError: (c) => c.text(`The form is larger than ${FORM_BODY_LIMIT / 1024} KB.`, 413),
     }),
   );
+  app.use('*', async function storageCondition(c, next) {
+    c.set('storage', deps.storage?.() ?? null);
+    await next();
+  });
   app.use('*', loadSession(deps.store, deps.now));
   app.use('*', requireCsrf());
 

@@ -1,6 +1,7 @@
 // The page frame every dashboard page shares: head with our own assets, the navigation, the
 // project switcher and sign-out, and the CSRF token htmx sends with every request.
 import type { Child } from 'hono/jsx';
+import { conditionTime, type StorageCondition } from '../store/storage-problem.ts';
 import { assetUrl } from './assets.ts';
 import { CSRF_FIELD } from './csrf.ts';
 import type { WebVariables } from './session.ts';
@@ -88,6 +89,7 @@ export function Page({ title, ctx, events, section, children }: PageProps) {
           </nav>
         </header>
         <main class="container">
+          {ctx?.user && ctx.storage ? <StorageBanner condition={ctx.storage} /> : null}
           {events ? (
             <small id="live-status" aria-live="polite">
               connecting…
@@ -123,6 +125,20 @@ function ProjectSwitcher({ ctx }: { ctx: WebVariables }) {
         </button>
       </form>
     </li>
+  );
+}
+
+/** What every signed-in page says while the database refuses writes. */
+function StorageBanner({ condition: { problem, since } }: { condition: StorageCondition }) {
+  return (
+    <Notice kind="error">
+      <strong>
+        vigil cannot write to its database since {conditionTime(since)}: {problem.what}.
+      </strong>{' '}
+      Pings are refused with 503 (clients are told to send them again), alerts wait until it can write again,
+      and changes made here are not saved. To fix: {problem.todo}. vigil carries on by itself once writes work
+      (it tries every few seconds); this notice then goes away.
+    </Notice>
   );
 }
 

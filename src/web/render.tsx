@@ -39,6 +39,7 @@ export function pageCtx(c: Ctx): WebVariables {
     projects: c.get('projects'),
     project: c.get('project'),
     role: c.get('role'),
+    storage: c.get('storage'),
   };
 }
 

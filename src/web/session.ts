@@ -4,6 +4,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { membershipOf } from '../auth/users.ts';
+import type { StorageCondition } from '../store/storage-problem.ts';
 import type { Membership, Project, Role, Session, Store, User } from '../store/store.ts';
 
 export const SESSION_COOKIE = 'vigil_session';
@@ -19,6 +20,8 @@ export interface WebVariables {
   /** the project the dashboard shows (null for a user in no project) */
   project: Project | null;
   role: Role | null;
+  /** the database refuses writes: every page says so (set by webApp, not by the session) */
+  storage?: StorageCondition | null;
 }
 
 export type WebEnv = { Variables: WebVariables };

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/audit/actor.ts';
 import { main } from '../../src/cli/main.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createApiKey, createProject } from '../../src/projects/keys.ts';
@@ -23,8 +24,9 @@ beforeAll(async () => {
     { logger: pino({ level: 'silent' }) },
   );
   const key = await server.store.transaction(async (tx) => {
-    const project = await createProject(tx, 'config as code', Date.now());
-    return (await createApiKey(tx, project.id, { now: Date.now() })).key;
+    const actor = systemActor('test');
+    const project = await createProject(tx, 'config as code', Date.now(), actor);
+    return (await createApiKey(tx, project.id, { now: Date.now() }, actor)).key;
   });
   env = { VIGIL_URL: server.url, VIGIL_API_KEY: key, HOME: tmp.dir };
 });

@@ -87,6 +87,9 @@ export interface PingJson {
   duration_ms: number | null;
   body: string | null;
   rid: string | null;
+  at: string;
+  client_at: string | null;
+  skew_ms: number | null;
 }
 
 /** Creates (or updates) a check that goes down on its first failure. */

@@ -32,6 +32,16 @@ describe('vigil ping', () => {
     expect(end?.duration_ms).toEqual(expect.any(Number));
   });
 
+  it('sends its own clock, which vigil keeps beside the time it received the ping', async () => {
+    const check = await makeCheck(server, 'ping-clock');
+    expect((await vigilIn(['ping', 'ping-clock'], server.env)).code).toBe(0);
+    const [ping] = await pingsOf(server, check.id);
+    // the same machine's clock: off by no more than the time in transit
+    expect(ping?.client_at).toEqual(expect.any(String));
+    expect(Math.abs(ping!.skew_ms!)).toBeLessThan(60_000);
+    expect(ping!.skew_ms).toBe(Date.parse(ping!.client_at!) - Date.parse(ping!.at));
+  });
+
   it('sends a log that changes nothing', async () => {
     const check = await makeCheck(server, 'ping-log');
     expect((await vigilIn(['ping', 'ping-log', '--log', '-m', 'note'], server.env)).code).toBe(0);

@@ -1,6 +1,7 @@
 // Two vigil nodes in this process on one PostgreSQL database: a dashboard connected to either
 // node sees what happened on both, each event once, and each node's /healthz names it.
 // Skipped (loudly) without PostgreSQL; failed when VIGIL_REQUIRE_POSTGRES is set.
+import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -10,6 +11,7 @@ import { freshPostgresDatabase, postgresAvailable } from '../store/fixtures.ts';
 
 describe.skipIf(!postgresAvailable)('live events across nodes', () => {
   let db: { url: string; drop(): Promise<void> } | undefined;
+  const SECRET_KEY = randomBytes(32).toString('base64');
   const nodes: Server[] = [];
   let key = '';
   let checkId = '';
@@ -22,6 +24,8 @@ describe.skipIf(!postgresAvailable)('live events across nodes', () => {
       VIGIL_PORT: '0',
       VIGIL_NODE_ID: id,
       VIGIL_DB_POOL_SIZE: '4',
+      // one key for all nodes, as on PostgreSQL it must be (and no key file in the working directory)
+      VIGIL_SECRET_KEY: SECRET_KEY,
     });
     const server = await startServer(config, {
       logger: pino({ level: 'silent' }),

@@ -75,6 +75,8 @@ export interface StartOptions {
   /** the child's working directory; defaults to the database's directory */
   cwd?: string;
   env?: Record<string, string>;
+  /** run the child as this user (and group): a test running as root cannot otherwise meet file permissions */
+  user?: { uid: number; gid: number };
 }
 
 /** The parent's environment minus any VIGIL_* of the developer's shell, plus `env`. */
@@ -107,6 +109,7 @@ export async function startVigil(options: StartOptions): Promise<VigilProcess> {
     cwd: options.cwd ?? dirname(options.dbPath),
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...options.user,
   });
   live.add(child);
   let out = '';

@@ -5,9 +5,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { systemActor } from '../../src/audit/actor.ts';
 import { EventBus } from '../../src/events/bus.ts';
 import { createApp } from '../../src/http/app.ts';
 import type { AppDeps } from '../../src/http/deps.ts';
+import { createRateLimits, type RateLimitSettings } from '../../src/http/rate-limit.ts';
 import type { Committed } from '../../src/ingest/commit-transition.ts';
 import { Ingestor } from '../../src/ingest/ingest.ts';
 import { createHttpClient } from '../../src/notifiers/http.ts';
@@ -19,12 +21,23 @@ import { openD1Store } from '../../src/store/d1/d1-store.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Project, Store } from '../../src/store/store.ts';
 import { freshD1 } from './d1.ts';
+import { TEST_SECRETS } from './secrets.ts';
 
 export const BASE_URL = 'http://vigil.test';
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 
+const NO_LIMITS: RateLimitSettings = {
+  ping: null,
+  pingAddress: null,
+  api: null,
+  apiAddress: null,
+  login: null,
+};
+
 export interface Harness {
   app: ReturnType<typeof createApp>;
+  /** what `app` was made from, for building parts of it again (e.g. to list their routes) */
+  deps: AppDeps;
   store: Store;
   clock: ManualClock;
   ingestor: Ingestor;
@@ -43,14 +56,20 @@ export interface Harness {
 }
 
 export async function createHarness(
-  options: { pingBodyLimit?: number; retention?: number; trustProxy?: boolean } = {},
+  options: {
+    pingBodyLimit?: number;
+    retention?: number;
+    trustProxy?: boolean;
+    /** the limits to apply; by default only sign-in's per-address limit (its default) is on */
+    rateLimits?: Partial<RateLimitSettings>;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-test-'));
   // VIGIL_TEST_STORE=d1 runs the same specs on D1 in workerd (Miniflare), the Workers store
   const store =
     process.env.VIGIL_TEST_STORE === 'd1'
-      ? await openD1Store(await freshD1())
-      : await openSqliteStore(join(dir, 'vigil.db'));
+      ? await openD1Store(await freshD1(), { secrets: TEST_SECRETS })
+      : await openSqliteStore(join(dir, 'vigil.db'), { secrets: TEST_SECRETS });
   const clock = new ManualClock(T0);
   const logger = pino({ level: 'silent' });
   const http = createHttpClient({ allowPrivateAddresses: true, timeoutMs: 2000 });
@@ -82,6 +101,11 @@ export async function createHarness(
     now: () => clock.now(),
     newId: randomUUID,
     clientAddress: () => '127.0.0.1',
+    rateLimits: createRateLimits({
+      ...NO_LIMITS,
+      login: { perSecond: 0.2, burst: 20 },
+      ...options.rateLimits,
+    }),
     onCommitted,
     health: async () => ({ ok: true }),
     log: () => {},
@@ -89,17 +113,19 @@ export async function createHarness(
   };
   const app = createApp(deps);
 
+  const setup = systemActor('test setup');
   const made = await store.transaction(async (tx) => {
-    const project = await createProject(tx, 'main', T0);
-    const rw = await createApiKey(tx, project.id, { now: T0 });
-    const ro = await createApiKey(tx, project.id, { readOnly: true, now: T0 });
-    const otherProject = await createProject(tx, 'other', T0);
-    const otherKey = await createApiKey(tx, otherProject.id, { now: T0 });
+    const project = await createProject(tx, 'main', T0, setup);
+    const rw = await createApiKey(tx, project.id, { now: T0 }, setup);
+    const ro = await createApiKey(tx, project.id, { readOnly: true, now: T0 }, setup);
+    const otherProject = await createProject(tx, 'other', T0, setup);
+    const otherKey = await createApiKey(tx, otherProject.id, { now: T0 }, setup);
     return { project, key: rw.key, readOnlyKey: ro.key, other: { project: otherProject, key: otherKey.key } };
   });
 
   return {
     app,
+    deps,
     store,
     clock,
     ingestor,

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/audit/actor.ts';
 import { createCheck } from '../../src/ingest/check-changes.ts';
 import { Ingestor } from '../../src/ingest/ingest.ts';
 import { Prober } from '../../src/probes/prober.ts';
@@ -65,7 +66,7 @@ describe.each(setups)('probe claims on $engine', (setup) => {
     target = await startTarget();
     const clock = new ManualClock(T0);
     const [storeA, storeB] = nodes.stores;
-    const project = await storeA.transaction((tx) => createProject(tx, 'main', T0));
+    const project = await storeA.transaction((tx) => createProject(tx, 'main', T0, systemActor('test')));
     for (let i = 0; i < CHECKS; i++) {
       await storeA.transaction((tx) =>
         createCheck(
@@ -87,6 +88,7 @@ describe.each(setups)('probe claims on $engine', (setup) => {
             schedule: { kind: 'interval', period: PERIOD, grace: 30 },
           },
           { id: randomUUID(), now: T0 },
+          systemActor('test'),
         ),
       );
     }

@@ -1,5 +1,5 @@
 // Retention: flips are kept for a year, finished notifications for 90 days, pending ones
-// until they are delivered or given up.
+// until they are delivered or given up, audit log entries for VIGIL_AUDIT_RETENTION_DAYS.
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/scheduler/clock.ts';
@@ -23,11 +23,13 @@ let store: Store;
 let dispose: () => Promise<void>;
 let check: Check;
 let channelId: string;
+let projectId: string;
 
 beforeEach(async () => {
   ({ store, dispose } = await storeFactories[0]!.open());
   const project = makeProject();
   await store.insertProject(project);
+  projectId = project.id;
   check = makeCheck(project.id);
   await store.insertCheck(check);
   const channel = makeChannel(project.id);
@@ -115,6 +117,35 @@ describe('Pruner.pruneOnce', () => {
     await pruner().pruneOnce(NOW);
     expect(await notificationIds()).toEqual([ancient]);
     expect(await store.listAttempts(ancient)).toHaveLength(1);
+  });
+
+  it('removes audit log entries older than the retention, a year by default', async () => {
+    const entry = (days: number) =>
+      store.insertAudit({
+        projectId,
+        at: NOW - days * DAY,
+        actorKind: 'cli',
+        actorId: null,
+        actorLabel: 'vigil CLI',
+        address: null,
+        action: 'check.created',
+        targetKind: 'check',
+        targetId: check.id,
+        targetName: `${days} days old`,
+        changes: null,
+      });
+    const names = async () =>
+      (await store.listAudit(projectId, {}, { limit: 10 })).entries.map((e) => e.targetName);
+    for (const days of [400, 366, 364, 20]) await entry(days);
+    expect(await pruner(1).pruneOnce(NOW)).toBe(2);
+    expect(await names()).toEqual(['20 days old', '364 days old']);
+    const shorter = new Pruner(store, {
+      clock: new ManualClock(NOW),
+      logger: silent,
+      auditRetentionDays: 30,
+    });
+    await shorter.pruneOnce(NOW);
+    expect(await names()).toEqual(['20 days old']);
   });
 
   it('works through a backlog larger than one batch and says how much it removed', async () => {

@@ -50,6 +50,7 @@ export async function drive(h: Harness, check: Check, ...inputs: Input[]): Promi
             checkId: fresh.id,
             n: fresh.pingSeq,
             at: now,
+            clientAt: null,
             kind: input.kind,
             exitStatus: null,
             method: 'SOURCE',

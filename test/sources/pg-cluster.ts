@@ -1,12 +1,8 @@
-// A throw-away PostgreSQL cluster with the real pg_cron extension, for the sources specs:
-// initdb + pg_ctl in a temp dir, on a free port, run as the `postgres` OS user when the tests
-// run as root (PostgreSQL refuses to run as root). Only what it started is ever stopped.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// A throw-away PostgreSQL cluster with the real pg_cron extension, for the sources specs
+// (test/helpers/pg-throwaway.ts makes and runs the cluster).
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
+import { postgresBin, requirePostgresBin, startThrowawayCluster } from '../helpers/pg-throwaway.ts';
 
 /** The role a pg_cron source should use: it reads every job and run, and may change nothing. */
 export const MONITOR_ROLE = 'vigil_monitor';
@@ -40,102 +36,34 @@ export interface PgCronCluster {
   destroy(): Promise<void>;
 }
 
-interface Binaries {
-  bin: string;
-}
-
-function findBinaries(): Binaries | null {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return null;
-  const versions = readdirSync(root)
-    .filter((v) => existsSync(`/usr/share/postgresql/${v}/extension/pg_cron.control`))
-    .sort((a, b) => Number(b) - Number(a));
-  const version = versions.find((v) => existsSync(join(root, v, 'bin', 'initdb')));
-  return version ? { bin: join(root, version, 'bin') } : null;
-}
-
 /**
  * Whether a pg_cron cluster can be started here. Without one the specs skip, loudly; with
  * VIGIL_REQUIRE_POSTGRES set (CI) a missing pg_cron is an error instead.
  */
 export function pgCronAvailable(): boolean {
-  if (findBinaries() !== null) return true;
-  const why = 'PostgreSQL with pg_cron is not installed (apt-get install postgresql-15-cron)';
-  if (process.env.VIGIL_REQUIRE_POSTGRES) {
-    throw new Error(`${why}; VIGIL_REQUIRE_POSTGRES is set, so the pg_cron specs must run`);
-  }
-  console.warn(
-    `\n${'!'.repeat(78)}\n!! ${why}.\n!! The pg_cron source specs are SKIPPED.\n${'!'.repeat(78)}\n`,
+  return requirePostgresBin(
+    postgresBin('pg_cron'),
+    'PostgreSQL with pg_cron is not installed (apt-get install postgresql-15-cron)',
+    'the pg_cron source specs',
   );
-  return false;
-}
-
-const asRoot = process.getuid?.() === 0;
-
-/** Runs a PostgreSQL program as the `postgres` OS user when we are root. */
-function run(program: string, args: string[]): string {
-  const [cmd, argv] = asRoot ? ['runuser', ['-u', 'postgres', '--', program, ...args]] : [program, args];
-  return execFileSync(cmd, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export async function startPgCronCluster(): Promise<PgCronCluster> {
-  const found = findBinaries();
-  if (!found) throw new Error('pg_cron is not installed');
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-pgcron-'));
-  if (asRoot) execFileSync('chown', ['postgres:postgres', dir]);
-  const data = join(dir, 'data');
-  const log = join(dir, 'server.log');
-  const port = await freePort();
-  const pgCtl = join(found.bin, 'pg_ctl');
-  run(join(found.bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
-  const conf = join(data, 'postgresql.conf');
-  writeFileSync(
-    conf,
-    `${readFileSync(conf, 'utf8')}
-listen_addresses = '127.0.0.1'
-port = ${port}
-unix_socket_directories = '${dir}'
-shared_buffers = 16MB
-shared_preload_libraries = 'pg_cron'
+  const bin = postgresBin('pg_cron');
+  if (!bin) throw new Error('pg_cron is not installed');
+  const cluster = await startThrowawayCluster({
+    bin,
+    prefix: 'vigil-pgcron-',
+    conf: `shared_preload_libraries = 'pg_cron'
 cron.database_name = 'postgres'
 # Debian's pg_cron 1.4 connects over libpq by default, which needs a password; workers do not
 cron.use_background_workers = on
 max_worker_processes = 32
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 log_statement = 'all'
-log_line_prefix = 'app=%a| '
-`,
-  );
-  const hba = join(data, 'pg_hba.conf');
-  writeFileSync(hba, `host all ${PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n${readFileSync(hba, 'utf8')}`);
-  const start = async () => void run(pgCtl, ['-D', data, '-l', log, '-w', '-t', '30', 'start']);
-  const stop = async () => void run(pgCtl, ['-D', data, '-m', 'fast', '-w', 'stop']);
-  await start();
-  // a crashed test run must not leave a postmaster behind
-  const onExit = () => {
-    try {
-      run(pgCtl, ['-D', data, '-m', 'immediate', '-w', 'stop']);
-    } catch {
-      // already stopped
-    }
-  };
-  process.once('exit', onExit);
-
-  const url = (user = 'postgres', database = 'postgres', password?: string) =>
-    `postgres://${user}${password ? `:${encodeURIComponent(password)}` : ''}@127.0.0.1:${port}/${database}`;
+log_line_prefix = 'app=%a| '`,
+    hba: `host all ${PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256`,
+  });
+  const { url } = cluster;
   const sql: PgCronCluster['sql'] = async (text, params = [], database = 'postgres') => {
     const client = new pg.Client({ connectionString: url('postgres', database) });
     await client.connect();
@@ -151,24 +79,20 @@ log_line_prefix = 'app=%a| '
   for (const statement of MONITOR_GRANTS) await sql(statement);
 
   return {
-    port,
+    port: cluster.port,
     url,
     sql,
     statementsOf(application) {
       const prefix = `app=${application}| `;
-      return readFileSync(log, 'utf8')
+      return readFileSync(cluster.log, 'utf8')
         .split('\n')
         .filter((line) => line.startsWith(prefix))
         .map((line) => STATEMENT.exec(line)?.[1]?.trim())
         .filter((statement): statement is string => statement !== undefined);
     },
-    stop,
-    start,
-    async destroy() {
-      process.off('exit', onExit);
-      onExit();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    stop: () => cluster.stop('fast'),
+    start: cluster.start,
+    destroy: cluster.destroy,
   };
 }
 

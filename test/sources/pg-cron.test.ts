@@ -6,6 +6,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/audit/actor.ts';
 import { createSource } from '../../src/sources/source-changes.ts';
 import type { Check } from '../../src/store/store.ts';
 import {
@@ -151,6 +152,7 @@ describe.skipIf(!pgCronAvailable())('pg_cron sources, against the real extension
             tx,
             { projectId: r.h.project.id, name: 'b', kind: 'pg_cron', config: { url: cluster.url('team_b') } },
             { now: r.h.clock.now(), newId: randomUUID },
+            systemActor('test'),
           ),
         );
         const [checkA, checkB] = await until(

@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import pino from 'pino';
+import { systemActor } from '../../src/audit/actor.ts';
 import type { Committed } from '../../src/ingest/commit-transition.ts';
 import { createHttpClient } from '../../src/notifiers/http.ts';
 import { DeadlineScheduler } from '../../src/scheduler/detect-missed.ts';
@@ -66,6 +67,7 @@ export async function sourceRig(
         grace: opts.grace ?? 120,
       },
       { now: h.clock.now(), newId: randomUUID },
+      systemActor('test'),
     ),
   );
   const announced: Committed[] = [];

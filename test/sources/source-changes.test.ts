@@ -2,6 +2,7 @@
 // with each source, the rules on names and timings, and what removal does to the checks.
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/audit/actor.ts';
 import { transition } from '../../src/core/status.ts';
 import { commitTransition } from '../../src/ingest/commit-transition.ts';
 import { defaultCheckConfig, newCheck } from '../../src/ingest/new-check.ts';
@@ -13,6 +14,8 @@ import {
 } from '../../src/sources/source-changes.ts';
 import type { Check, Source } from '../../src/store/store.ts';
 import { BASE_URL, createHarness, type Harness, T0 } from '../helpers/harness.ts';
+
+const TEST_ACTOR = systemActor('test');
 
 let h: Harness;
 beforeEach(async () => {
@@ -28,7 +31,7 @@ function input(fields: Partial<SourceInput> = {}): SourceInput {
 
 function add(fields: Partial<SourceInput> = {}): Promise<Source> {
   return h.store.transaction((tx) =>
-    createSource(tx, input(fields), { now: h.clock.now(), newId: randomUUID }),
+    createSource(tx, input(fields), { now: h.clock.now(), newId: randomUUID }, TEST_ACTOR),
   );
 }
 
@@ -126,7 +129,9 @@ describe('createSource', () => {
 
 describe('updateSource', () => {
   const update = (source: Source, patch: Parameters<typeof updateSource>[2]) =>
-    h.store.transaction((tx) => updateSource(tx, source, patch, { now: h.clock.now(), baseUrl: BASE_URL }));
+    h.store.transaction((tx) =>
+      updateSource(tx, source, patch, { now: h.clock.now(), baseUrl: BASE_URL }, TEST_ACTOR),
+    );
 
   it('moves the health check to the new interval and grace', async () => {
     const source = await add();
@@ -203,7 +208,9 @@ describe('removeSource', () => {
     const job = await discovered(source, '7', 'db1/vacuum');
     await h.store.insertCheck(newCheck(randomUUID(), h.project.id, defaultCheckConfig('mine'), T0));
     h.clock.advance(5000);
-    const committed = await h.store.transaction((tx) => removeSource(tx, source, h.clock.now()));
+    const committed = await h.store.transaction((tx) =>
+      removeSource(tx, source, h.clock.now(), BASE_URL, TEST_ACTOR),
+    );
 
     expect(committed.map((c) => c.check.id).sort()).toEqual([source.healthCheckId, job.id].sort());
     expect(await h.store.getSource(source.id)).toBeNull();
@@ -226,7 +233,9 @@ describe('removeSource', () => {
     const source = await add();
     const gone = await discovered(source, '8', 'db1/old');
     await h.store.updateCheck({ ...gone, archivedAt: T0, rev: gone.rev + 1 }, gone.rev);
-    const committed = await h.store.transaction((tx) => removeSource(tx, source, T0 + 1000));
+    const committed = await h.store.transaction((tx) =>
+      removeSource(tx, source, T0 + 1000, BASE_URL, TEST_ACTOR),
+    );
     expect(committed.map((c) => c.check.id)).toEqual([source.healthCheckId]);
     expect((await h.store.getCheck(gone.id))!.archivedAt).toBe(T0);
   });

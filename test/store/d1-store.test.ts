@@ -30,6 +30,8 @@ describe('D1 migration files', () => {
       '0003_dashboard.sql',
       '0004_sources.sql',
       '0005_nodes.sql',
+      '0006_audit.sql',
+      '0007_outbox_order.sql',
     ]);
   });
 });
@@ -81,7 +83,7 @@ describe('opening a D1 database', () => {
   it('that was never migrated says which migrations to apply, and how', async () => {
     const db = (await mf.getD1Database('EMPTY')) as unknown as D1Database;
     await expect(openD1Store(db)).rejects.toThrow(
-      /missing migrations 0001_initial, .*0005_nodes: run "npx wrangler d1 migrations apply <database> --remote"/,
+      /missing migrations 0001_initial, .*0006_audit.*: run "npx wrangler d1 migrations apply <database> --remote"/,
     );
   });
 });

@@ -19,6 +19,7 @@ import type {
   Store,
 } from '../../src/store/store.ts';
 import { freshD1 } from '../helpers/d1.ts';
+import { TEST_SECRETS } from '../helpers/secrets.ts';
 
 /** 2026-01-05T12:00:00Z */
 export const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
@@ -41,7 +42,7 @@ const sqliteFactory: StoreFactory = {
   engine: 'sqlite',
   async open() {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-store-'));
-    const store = await openSqliteStore(join(dir, 'vigil.db'));
+    const store = await openSqliteStore(join(dir, 'vigil.db'), { secrets: TEST_SECRETS });
     return {
       store,
       async dispose() {
@@ -56,7 +57,7 @@ const sqliteFactory: StoreFactory = {
 const d1Factory: StoreFactory = {
   engine: 'd1',
   async open() {
-    const store = await openD1Store(await freshD1());
+    const store = await openD1Store(await freshD1(), { secrets: TEST_SECRETS });
     return { store, dispose: () => store.close() };
   },
 };
@@ -125,7 +126,7 @@ const postgresFactory: StoreFactory = {
     let store: Store;
     try {
       // migrates nothing (the copy is current), but proves openPostgresStore finds it so
-      store = await openPostgresStore(databaseUrl(name), { max: 4 });
+      store = await openPostgresStore(databaseUrl(name), { max: 4, secrets: TEST_SECRETS });
     } catch (err) {
       await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       throw err;
@@ -253,6 +254,7 @@ export function makePing(
     checkId,
     n,
     at: T0 + n * SECOND,
+    clientAt: null,
     kind: 'success',
     exitStatus: null,
     method: 'POST',

@@ -359,6 +359,37 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
       expect((await store.listPings(check.id, { limit: 10 })).map((p) => p.n)).toEqual([256, 255, 254]);
     });
 
+    it('stores a batch of pings of several checks at once, in order, each check keeping its newest', async () => {
+      const { project, check } = await projectWithCheck();
+      const other = makeCheck(project.id);
+      await store.insertCheck(other);
+      // more than one multi-row INSERT holds on any engine, interleaved as a batch would be
+      const batch = Array.from({ length: 140 }, (_, i) =>
+        makePing(i % 2 ? other.id : check.id, Math.floor(i / 2) + 1, { body: `#${i}` }),
+      );
+      await store.insertPings(batch, 50);
+      const kept = (await store.listPings(check.id, { limit: 100 })).reverse();
+      expect(kept.map((p) => p.n)).toEqual(Array.from({ length: 50 }, (_, i) => i + 21));
+      expect(kept.map(({ id: _id, ...p }) => p)).toEqual(
+        batch.filter((p) => p.checkId === check.id).slice(20),
+      );
+      expect(kept.map((p) => p.id)).toEqual([...kept.map((p) => p.id)].sort((a, b) => a - b));
+      expect((await store.listPings(other.id, { limit: 100 })).map((p) => p.n).at(-1)).toBe(21);
+    });
+
+    it('drops what a lowered retention left behind when a batch holds a 256th ping', async () => {
+      const { check } = await projectWithCheck();
+      await store.insertPings(
+        Array.from({ length: 250 }, (_, i) => makePing(check.id, i + 1)),
+        1000,
+      );
+      await store.insertPings(
+        Array.from({ length: 6 }, (_, i) => makePing(check.id, i + 251)),
+        3,
+      );
+      expect((await store.listPings(check.id, { limit: 10 })).map((p) => p.n)).toEqual([256, 255, 254]);
+    });
+
     it('lists pings newest first and pages by number', async () => {
       const { check } = await projectWithCheck();
       for (let n = 1; n <= 7; n++) await store.insertPing(makePing(check.id, n), 100);
@@ -441,21 +472,36 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
   });
 
   describe('notifications', () => {
+    /**
+     * `count` rows for one channel, each about a check of its own (one check's rows go out one at
+     * a time; see 'per check'). `check` is the first of them.
+     */
     async function queued(count = 1, overrides: Parameters<typeof makeNotification>[3] = {}) {
       const { project, check } = await projectWithCheck();
       const channel = makeChannel(project.id);
       await store.insertChannel(channel);
+      const rows = [];
       for (let i = 0; i < count; i++) {
+        const about = i === 0 ? check : makeCheck(project.id);
+        if (i > 0) await store.insertCheck(about);
         const flipId = await store.insertFlip({
-          checkId: check.id,
+          checkId: about.id,
           at: T0,
           from: 'up',
           to: 'down',
           reason: 'x',
         });
-        await store.insertNotifications([makeNotification(check, flipId, channel.id, overrides)]);
+        await store.insertNotifications([makeNotification(about, flipId, channel.id, overrides)]);
+        rows.push(...(await store.listNotifications(about.id, 100)));
       }
-      return { project, check, channel, rows: await store.listNotifications(check.id, 100) };
+      return { project, check, channel, rows };
+    }
+
+    /** A check of `project`, stored. */
+    async function anotherCheck(projectId: string): Promise<Check> {
+      const check = makeCheck(projectId);
+      await store.insertCheck(check);
+      return check;
     }
 
     it('queues one row per flip and channel, and ignores the same pair queued again', async () => {
@@ -484,10 +530,10 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
     });
 
     it('claims due rows earliest first, up to the limit, leasing them and counting the attempt', async () => {
-      const { check, channel } = await queued(0);
+      const { project, channel } = await queued(0);
       for (const [i, due] of [T0 + 2, T0, T0 + 1, T0 + MINUTE].entries()) {
         await store.insertNotifications([
-          makeNotification(check, 100 + i, channel.id, { nextAttemptAt: due }),
+          makeNotification(await anotherCheck(project.id), 100 + i, channel.id, { nextAttemptAt: due }),
         ]);
       }
       const claimed = await store.claimNotifications(T0 + 10, T0 + MINUTE, 2);
@@ -503,7 +549,7 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
       await store.insertChannel(other);
       for (const i of [0, 1])
         await store.insertNotifications([
-          makeNotification(check, 200 + i, other.id, { nextAttemptAt: T0 + 1 }),
+          makeNotification(await anotherCheck(check.projectId), 200 + i, other.id, { nextAttemptAt: T0 + 1 }),
         ]);
 
       const claimed = await store.claimNotifications(T0 + 10, T0 + MINUTE, 10, [
@@ -599,6 +645,83 @@ describe.each(storeFactories)('Store on $engine', (factory) => {
       });
       expect(await store.claimNotifications(T0 + 5 * SECOND - 1, T0 + MINUTE, 10)).toEqual([]);
       expect(await store.claimNotifications(T0 + 5 * SECOND, T0 + MINUTE, 10)).toHaveLength(1);
+    });
+
+    describe('per check', () => {
+      /** One row about `check` for each channel, one flip each call; returns the rows by channel. */
+      async function alert(check: Check, channels: string[]): Promise<Map<string, number>> {
+        const flipId = await store.insertFlip({
+          checkId: check.id,
+          at: T0,
+          from: 'up',
+          to: 'down',
+          reason: 'x',
+        });
+        await store.insertNotifications(channels.map((c) => makeNotification(check, flipId, c)));
+        const rows = (await store.listNotifications(check.id, 100)).filter((n) => n.flipId === flipId);
+        return new Map(rows.map((n) => [n.channelId, n.id]));
+      }
+
+      it("hands a channel one check's rows one at a time, oldest first, whatever became of the one before", async () => {
+        const { project, check } = await projectWithCheck();
+        const [one, two] = [makeChannel(project.id), makeChannel(project.id)];
+        await store.insertChannel(one);
+        await store.insertChannel(two);
+        const first = await alert(check, [one.id, two.id]);
+        const second = await alert(check, [one.id]);
+        const third = await alert(check, [one.id]);
+
+        // the oldest for each channel; the later ones wait while it is in flight
+        const claimed = await store.claimNotifications(T0, T0 + MINUTE, 10);
+        expect(claimed.map((n) => n.id).sort()).toEqual([first.get(one.id), first.get(two.id)].sort());
+        expect(await store.claimNotifications(T0 + SECOND, T0 + MINUTE, 10)).toEqual([]);
+
+        // ... and while it waits for its retry, which is when the next one is due
+        await store.retryNotification(first.get(one.id)!, T0 + 5 * SECOND, 'HTTP 503');
+        await store.finishNotification(first.get(two.id)!, 'delivered', T0, null);
+        expect(await store.claimNotifications(T0 + SECOND, T0 + MINUTE, 10)).toEqual([]);
+        expect(await store.earliestNotificationDue()).toBe(T0 + 5 * SECOND);
+
+        const again = await store.claimNotifications(T0 + 5 * SECOND, T0 + MINUTE, 10);
+        expect(again.map((n) => [n.id, n.attempts])).toEqual([[first.get(one.id), 2]]);
+        await store.finishNotification(first.get(one.id)!, 'delivered', T0 + 5 * SECOND, null);
+        const next = await store.claimNotifications(T0 + 5 * SECOND, T0 + MINUTE, 10);
+        expect(next.map((n) => n.id)).toEqual([second.get(one.id)]);
+        // a row that failed for good lets the next one go too
+        await store.finishNotification(second.get(one.id)!, 'failed', T0 + 5 * SECOND, 'HTTP 401');
+        const last = await store.claimNotifications(T0 + 5 * SECOND, T0 + MINUTE, 10);
+        expect(last.map((n) => n.id)).toEqual([third.get(one.id)]);
+      });
+
+      it("makes a channel's rows waiting for a retry due at once with retryChannelNow, and no other channel's", async () => {
+        const { project, check } = await projectWithCheck();
+        const other = await anotherCheck(project.id);
+        const [one, two] = [makeChannel(project.id), makeChannel(project.id)];
+        await store.insertChannel(one);
+        await store.insertChannel(two);
+        await alert(check, [one.id, two.id]);
+        await alert(other, [one.id]);
+        for (const n of await store.claimNotifications(T0, T0 + MINUTE, 10))
+          await store.retryNotification(n.id, T0 + 30 * MINUTE, 'HTTP 503');
+        await alert(check, [one.id]); // due now, behind the first: not moved, still waiting
+
+        expect(await store.retryChannelNow(one.id, T0 + MINUTE)).toBe(2);
+        const due = await store.claimNotifications(T0 + MINUTE, T0 + 2 * MINUTE, 10);
+        expect(due.map((n) => [n.checkId, n.channelId]).sort()).toEqual(
+          [
+            [check.id, one.id],
+            [other.id, one.id],
+          ].sort(),
+        );
+        for (const n of due) await store.finishNotification(n.id, 'delivered', T0 + MINUTE, null);
+        // the one that waited behind the first goes next, on its first attempt
+        const behind = await store.claimNotifications(T0 + MINUTE, T0 + 2 * MINUTE, 10);
+        expect(behind.map((n) => [n.checkId, n.channelId, n.attempts])).toEqual([[check.id, one.id, 1]]);
+        await store.finishNotification(behind[0]!.id, 'delivered', T0 + MINUTE, null);
+        // the other channel's row kept its time
+        expect(await store.earliestNotificationDue()).toBe(T0 + 30 * MINUTE);
+        expect(await store.retryChannelNow(one.id, T0 + MINUTE)).toBe(0);
+      });
     });
 
     it('records attempts and lists them in order', async () => {

@@ -507,11 +507,14 @@ describe.each(storeFactories)('Store on $engine (more)', (factory) => {
     });
 
     it('never gives the same outbox row to two concurrent claims', async () => {
-      const { project, check } = await projectWithCheck();
+      const { project } = await projectWithCheck();
       const channel = makeChannel(project.id);
       await store.insertChannel(channel);
+      // a check each: one check's rows for one channel are claimed one at a time anyway
+      const checks = Array.from({ length: 20 }, () => makeCheck(project.id));
+      for (const check of checks) await store.insertCheck(check);
       await store.insertNotifications(
-        Array.from({ length: 20 }, (_, i) => makeNotification(check, 1000 + i, channel.id)),
+        checks.map((check, i) => makeNotification(check, 1000 + i, channel.id)),
       );
       const claims = await Promise.all(
         Array.from({ length: 4 }, () => store.claimNotifications(T0, T0 + MINUTE, 8)),

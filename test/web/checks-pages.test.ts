@@ -215,6 +215,7 @@ describe('GET /checks', () => {
               checkId: check.id,
               n,
               at,
+              clientAt: null,
               kind,
               exitStatus: null,
               method: 'POST',

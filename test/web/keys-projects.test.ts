@@ -1,6 +1,7 @@
 // The API keys and projects pages through the real app: what each role may do, keys that work
 // against the API, project isolation, members and the last owner, and escaped user text.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/audit/actor.ts';
 import { createUser } from '../../src/auth/users.ts';
 import { createApiKey } from '../../src/projects/keys.ts';
 import { createHarness, type Harness } from '../helpers/harness.ts';
@@ -221,7 +222,9 @@ describe('user text', () => {
     const owner = await signIn(h);
     expect((await owner.post('/projects', { name: evil })).status).toBe(303);
     const created = (await h.store.getProjectByName(evil))!;
-    await h.store.transaction((tx) => createApiKey(tx, created.id, { name: evil, now: h.clock.now() }));
+    await h.store.transaction((tx) =>
+      createApiKey(tx, created.id, { name: evil, now: h.clock.now() }, systemActor('test')),
+    );
     for (const path of ['/projects', '/keys']) {
       const html = await (await owner.get(path)).text();
       expect(html, path).not.toContain(evil);

@@ -2,6 +2,7 @@
 // it re-fetches, and "Sync now" with the role, project and CSRF checks around it.
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { systemActor } from '../../src/audit/actor.ts';
 import { createSource } from '../../src/sources/source-changes.ts';
 import type { Source } from '../../src/store/store.ts';
 import { createHarness, type Harness, T0 } from '../helpers/harness.ts';
@@ -25,6 +26,7 @@ function add(name: string, projectId = h.project.id): Promise<Source> {
       tx,
       { projectId, name, kind: 'pg_cron', config: { url: DB } },
       { now: T0, newId: randomUUID },
+      systemActor('test'),
     ),
   );
 }
@@ -132,6 +134,7 @@ describe('POST /sources/:id/sync', () => {
             config: { project_ref: REF, access_token: TOKEN, api_url: fake.url },
           },
           { now: T0, newId: randomUUID },
+          systemActor('test'),
         ),
       );
       const post = (htmx: boolean) =>

@@ -22,6 +22,7 @@ describe('loadWorkerConfig', () => {
       baseUrl: null,
       pingBodyLimit: 100 * 1024,
       pingRetention: 1000,
+      auditRetentionDays: 365,
       deliveryTimeoutMs: 10_000,
       allowPrivateTargets: false,
       admin: null,
@@ -54,6 +55,12 @@ describe('loadWorkerConfig', () => {
     expect(message).toContain('VIGIL_PING_BODY_LIMIT: expected a size');
   });
 
+  it('refuses the metrics and access log settings: a Worker has no /metrics', () => {
+    const message = problem({ VIGIL_METRICS_KEY: 'k'.repeat(24), VIGIL_ACCESS_LOG: 'true' });
+    expect(message).toContain('VIGIL_METRICS_KEY: a Worker has no /metrics');
+    expect(message).toContain('VIGIL_ACCESS_LOG: Cloudflare logs every request');
+  });
+
   it('takes a well-formed VIGIL_BOOTSTRAP_KEY and refuses another without quoting it', () => {
     const key = 'vgl_0123456789abcdefghijABCDEF';
     expect(loadWorkerConfig({ ...bindings, VIGIL_BOOTSTRAP_KEY: key }).bootstrapKey).toBe(key);
@@ -68,6 +75,18 @@ describe('loadWorkerConfig', () => {
     expect(loadWorkerConfig({ ...bindings, VIGIL_CLOCK_ALARMS: 'no' }).clockAlarms).toBe(false);
     expect(problem({ VIGIL_CLOCK_ALARMS: 'sometimes' })).toContain(
       'VIGIL_CLOCK_ALARMS: expected true or false (got "sometimes")',
+    );
+  });
+
+  it('reads VIGIL_SECRET_KEY as a Worker secret, refuses a malformed one without quoting it, and has no _FILE', () => {
+    const key = 'q9n3d0V1hVZ8m2r5yJ4kWcXbT7sLpA6uE1fGiHoRzN0=';
+    expect(loadWorkerConfig({ ...bindings, VIGIL_SECRET_KEY: key }).secretKey).toHaveLength(32);
+    expect(loadWorkerConfig(bindings).secretKey).toBeNull();
+    const message = problem({ VIGIL_SECRET_KEY: 'not-a-key-but-secret' });
+    expect(message).toContain('VIGIL_SECRET_KEY: expected 32 random bytes');
+    expect(message).not.toContain('not-a-key-but-secret');
+    expect(problem({ VIGIL_SECRET_KEY_FILE: '/run/secrets/key' })).toContain(
+      'VIGIL_SECRET_KEY_FILE: Workers have no files; set VIGIL_SECRET_KEY as a secret',
     );
   });
 

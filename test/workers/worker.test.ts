@@ -14,6 +14,8 @@ import { type Bundle, buildWorker, type RunningWorker, runWorker } from './worke
 
 const KEY = 'vgl_worker-test-key-0123456789abcdef';
 const ADMIN = { email: 'admin@example.com', password: 'correct horse battery' };
+/** a Worker secret, as `openssl rand -base64 32 | npx wrangler secret put VIGIL_SECRET_KEY` sets it */
+const SECRET_KEY = 'q9n3d0V1hVZ8m2r5yJ4kWcXbT7sLpA6uE1fGiHoRzN0=';
 
 let bundle: Bundle;
 let worker: RunningWorker;
@@ -26,6 +28,7 @@ beforeAll(async () => {
     VIGIL_BOOTSTRAP_KEY: KEY,
     VIGIL_ADMIN_EMAIL: ADMIN.email,
     VIGIL_ADMIN_PASSWORD: ADMIN.password,
+    VIGIL_SECRET_KEY: SECRET_KEY,
     // the receiver is on 127.0.0.1
     VIGIL_ALLOW_PRIVATE_URLS: 'true',
     VIGIL_LOG_LEVEL: 'warn',
@@ -87,6 +90,8 @@ describe('the bundle', () => {
     const nodeOnly = [
       'src/server.ts',
       'src/config.ts',
+      // the key file: a Worker's key is a secret, and it has no disk
+      'src/secrets/key-file.ts',
       'src/node/',
       'src/cli/',
       'src/store/sqlite/sqlite-store.ts',
@@ -149,6 +154,16 @@ describe('alerts', () => {
     const channel = await json<{ id: string; config: { secret: string } }>(
       api('POST', '/channels', { kind: 'webhook', name: 'ops', config: { url: `${receiver.url}hook` } }),
     );
+    // sealed in D1 with VIGIL_SECRET_KEY; the clock opens it to sign the alert below
+    const [row] = (
+      await worker.db
+        .prepare('SELECT config FROM channels WHERE id = ?')
+        .bind(channel.id)
+        .all<{ config: string }>()
+    ).results;
+    expect(row?.config).toMatch(/^enc:v1:/);
+    expect(row?.config).not.toContain(channel.config.secret);
+    expect(row?.config).not.toContain('127.0.0.1');
     const check = await createCheck({
       name: 'nightly backup',
       schedule: { kind: 'interval', period: 2, grace: 1 },

@@ -1,6 +1,6 @@
-import { createApiKey } from '../../projects/keys.ts';
+import { createApiKey, revokeApiKey } from '../../projects/keys.ts';
 import type { Project, Store } from '../../store/store.ts';
-import { CliError, type Command, helpOrUsage, parseFlags, print, withStore } from '../io.ts';
+import { CliError, type Command, cliActorOf, helpOrUsage, parseFlags, print, withStore } from '../io.ts';
 
 const HELP = `Usage:
   vigil keys create [--project P] [--read-only] [--name N] [--json]
@@ -48,7 +48,12 @@ export const keysCommand: Command = async (args, io) => {
       const project = await findProject(store, values.project);
       const readOnly = values['read-only'] ?? false;
       const { key, record } = await store.transaction((tx) =>
-        createApiKey(tx, project.id, { readOnly, name: values.name?.slice(0, 100), now: Date.now() }),
+        createApiKey(
+          tx,
+          project.id,
+          { readOnly, name: values.name?.slice(0, 100), now: Date.now() },
+          cliActorOf(io),
+        ),
       );
       const data = {
         key,
@@ -89,7 +94,11 @@ export const keysCommand: Command = async (args, io) => {
     if (sub === 'revoke') {
       const ref = positionals[0];
       if (!ref || positionals.length > 1) throw new CliError(`give the key's id or prefix\n\n${HELP}`, 2);
-      if (!(await store.deleteApiKey(ref))) throw new CliError(`no key with id or prefix "${ref}"`);
+      const revoked = await store.transaction(async (tx) => {
+        const key = (await tx.listApiKeys()).find((k) => k.id === ref || k.prefix === ref);
+        return key !== undefined && (await revokeApiKey(tx, key, Date.now(), cliActorOf(io)));
+      });
+      if (!revoked) throw new CliError(`no key with id or prefix "${ref}"`);
       print(io, values.json, { revoked: ref }, `revoked ${ref}`);
       return 0;
     }

@@ -1,5 +1,5 @@
 import { createApiKey, createProject } from '../../projects/keys.ts';
-import { CliError, type Command, helpOrUsage, parseFlags, print, withStore } from '../io.ts';
+import { CliError, type Command, cliActorOf, helpOrUsage, parseFlags, print, withStore } from '../io.ts';
 
 const HELP = `Usage:
   vigil projects create NAME [--json]   create a project with a read-write API key
@@ -17,9 +17,10 @@ export const projectsCommand: Command = async (args, io) => {
       if (!name || positionals.length > 1) throw new CliError(`give one project name\n\n${HELP}`, 2);
       if (name.length > 100) throw new CliError('a project name has at most 100 characters', 2);
       if (await store.getProjectByName(name)) throw new CliError(`a project named "${name}" exists already`);
+      const actor = cliActorOf(io);
       const { project, key } = await store.transaction(async (tx) => {
-        const project = await createProject(tx, name, Date.now());
-        return { project, ...(await createApiKey(tx, project.id, { now: Date.now() })) };
+        const project = await createProject(tx, name, Date.now(), actor);
+        return { project, ...(await createApiKey(tx, project.id, { now: Date.now() }, actor)) };
       });
       const data = { project: { id: project.id, name: project.name }, key, ping_key: project.pingKey };
       print(

@@ -3,7 +3,7 @@ import { LastOwnerError, removeMember, setRole } from '../../auth/memberships.ts
 import { passwordProblem } from '../../auth/passwords.ts';
 import { createUser, emailProblem, normalizeEmail, setPassword, UserError } from '../../auth/users.ts';
 import type { Project, Role, Store, User } from '../../store/store.ts';
-import { CliError, type Command, type Io, parseFlags, print, withStore } from '../io.ts';
+import { CliError, type Command, cliActorOf, type Io, parseFlags, print, withStore } from '../io.ts';
 import { readPassword as readPasswordFromTerminal } from './password-input.ts';
 
 const HELP = `Usage:
@@ -139,7 +139,7 @@ export function makeUsersCommand(readPassword: ReadPassword): Command {
         const user = await fixable(() =>
           store.transaction(async (tx) => {
             const u = await createUser(tx, address, password, now);
-            await tx.putMembership({ userId: u.id, projectId: project.id, role: r, createdAt: now });
+            await setRole(tx, project.id, u, r, now, cliActorOf(io));
             return u;
           }),
         );
@@ -155,7 +155,9 @@ export function makeUsersCommand(readPassword: ReadPassword): Command {
       const user = await findUser(store, address);
       if (sub === 'passwd') {
         const password = await newPassword(readPassword, io);
-        await fixable(() => store.transaction((tx) => setPassword(tx, user, password)));
+        await fixable(() =>
+          store.transaction((tx) => setPassword(tx, user, password, Date.now(), cliActorOf(io))),
+        );
         print(io, values.json, { email: user.email }, `Changed the password of ${user.email}.`);
         return 0;
       }
@@ -164,14 +166,16 @@ export function makeUsersCommand(readPassword: ReadPassword): Command {
       if (sub === 'add') {
         const r = role(values.role);
         const before = await fixable(() =>
-          store.transaction((tx) => setRole(tx, project.id, user.id, r, Date.now())),
+          store.transaction((tx) => setRole(tx, project.id, user, r, Date.now(), cliActorOf(io))),
         );
         const data = { email: user.email, project: { id: project.id, name: project.name }, role: r };
         const what = before ? `changed from ${before.role} to ${r}` : `added as ${r}`;
         print(io, values.json, data, `${user.email} in "${project.name}": ${what}.`);
         return 0;
       }
-      const removed = await fixable(() => store.transaction((tx) => removeMember(tx, project.id, user.id)));
+      const removed = await fixable(() =>
+        store.transaction((tx) => removeMember(tx, project.id, user, Date.now(), cliActorOf(io))),
+      );
       if (!removed) throw new CliError(`${user.email} is not in "${project.name}"`);
       print(
         io,

@@ -1,14 +1,17 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import { channelKindProblem } from '../../capabilities.ts';
 import {
+  addChannel,
   ChannelName,
   DEFAULT_EVENTS,
+  deleteChannel,
   fillSigningSecret,
   keepOmittedSecrets,
   newChannel,
   parseConfig,
   ChannelRule as Rule,
   SEVERITY_ORDER,
+  saveChannel,
   sendTestAlert,
   severityOrder,
   unknownKindMessage,
@@ -18,6 +21,7 @@ import type { Channel } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, fieldError, notFound, validationError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
+import { apiActor } from '../request-actor.ts';
 import { iso, isoOrNull } from './check-view.ts';
 import { ErrorResponses, jsonBody } from './openapi-common.ts';
 
@@ -126,7 +130,7 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         },
         { id: deps.newId(), projectId: key.projectId, now: deps.now() },
       );
-      await store.insertChannel(channel);
+      await addChannel(store, channel, apiActor(c, deps));
       return c.json(view(channel, true), 201);
     },
   );
@@ -193,7 +197,7 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         brokenAt: null,
         updatedAt: deps.now(),
       };
-      await store.updateChannel(updated);
+      await saveChannel(store, ch, updated, apiActor(c, deps));
       return c.json(view(updated), 200);
     },
   );
@@ -208,7 +212,7 @@ export function channelRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     }),
     async (c) => {
       const ch = await owned(c.get('apiKey').projectId, c.req.valid('param').id);
-      await store.deleteChannel(ch.id);
+      await deleteChannel(store, ch, deps.now(), apiActor(c, deps));
       return c.body(null, 204);
     },
   );

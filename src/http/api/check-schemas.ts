@@ -192,7 +192,15 @@ export const PageQuery = z.object({
 export const PingSchema = z
   .object({
     n: z.number(),
-    at: z.string(),
+    at: z.string().openapi({ description: 'when vigil received it: the time deadlines follow' }),
+    client_at: z.string().nullable().openapi({
+      description:
+        'when the client says it sent it, by its own clock (?ts=, X-Vigil-Client-Time, …); null if it did not say',
+    }),
+    skew_ms: z.number().nullable().openapi({
+      description:
+        'client_at − at: how far ahead (+) or behind (−) the client’s clock is, less the time in transit',
+    }),
     kind: z.enum(['success', 'start', 'fail', 'log', 'exit', 'warn']).openapi({
       description: 'warn: alive but not well (sent only by the compat APIs, e.g. a degraded daemon)',
     }),

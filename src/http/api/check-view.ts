@@ -73,6 +73,8 @@ export function pingView(p: Ping): z.infer<typeof PingSchema> {
   return {
     n: p.n,
     at: iso(p.at),
+    client_at: isoOrNull(p.clientAt),
+    skew_ms: p.clientAt === null ? null : p.clientAt - p.at,
     kind: p.kind,
     exit_status: p.exitStatus,
     method: p.method,

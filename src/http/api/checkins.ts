@@ -2,12 +2,15 @@
 // create or update its check (config in the job's own code), then records the check-in as a
 // ping through the same Ingestor as /ping, so both paths share one state machine.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Actor } from '../../audit/actor.ts';
 import type { PingKind } from '../../core/types.ts';
 import { createCheck, updateCheck } from '../../ingest/check-changes.ts';
+import { parseClientTime } from '../../ingest/client-time.ts';
 import type { Check } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
+import { apiActor } from '../request-actor.ts';
 import { CheckSchema, CheckUpdateSchema, ScheduleSchema, Slug } from './check-schemas.ts';
 import { checkView } from './check-view.ts';
 import { toPatch } from './checks.ts';
@@ -60,6 +63,17 @@ function checkinBody(messageLimit: number) {
         .optional()
         .openapi({ description: 'stored like a ping body (e.g. the end of the job’s log)' }),
       config: CheckinConfig.optional(),
+      sent_at: z
+        .union([z.number(), z.string().max(64)])
+        .refine(
+          (v) => parseClientTime(v) !== null,
+          'must be Unix seconds, Unix milliseconds or an RFC 3339 time',
+        )
+        .optional()
+        .openapi({
+          description:
+            'when the job sent it, by its own clock: shown as the ping’s skew_ms, never used for deadlines',
+        }),
     })
     .refine((b) => b.duration === undefined || b.status !== 'in_progress', {
       message: 'a duration goes with status "ok" or "error", not "in_progress"',
@@ -86,6 +100,7 @@ export function checkinRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     projectId: string,
     slug: string,
     config: z.infer<typeof CheckinConfig> | undefined,
+    actor: Actor,
   ): Promise<{ check: Check; created: boolean }> {
     if (config === undefined) {
       const check = await store.getCheckBySlug(projectId, slug);
@@ -102,8 +117,11 @@ export function checkinRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     const now = deps.now();
     const result = await store.transaction(async (tx) => {
       const match = await tx.getCheckBySlug(projectId, slug);
-      if (match) return { check: await updateCheck(tx, match, patch, now), created: false };
-      return { check: await createCheck(tx, projectId, patch, { id: deps.newId(), now }), created: true };
+      if (match) return { check: await updateCheck(tx, match, patch, now, actor), created: false };
+      return {
+        check: await createCheck(tx, projectId, patch, { id: deps.newId(), now }, actor),
+        created: true,
+      };
     });
     deps.onCommitted({ check: result.check, flipId: null, queued: 0 });
     return result;
@@ -124,7 +142,7 @@ export function checkinRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     async (c) => {
       const key = c.get('apiKey');
       const body = c.req.valid('json');
-      const { check, created } = await target(key.projectId, body.slug, body.config);
+      const { check, created } = await target(key.projectId, body.slug, body.config, apiActor(c, deps));
       const kind = KINDS[body.status];
       const outcome = await deps.ingestor.submit({
         target: { checkId: check.id },
@@ -136,6 +154,7 @@ export function checkinRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         body: body.message ?? null,
         truncated: false,
         at: deps.now(),
+        clientAt: parseClientTime(body.sent_at),
         ...(body.duration !== undefined && kind !== 'start' ? { durationMs: Math.round(body.duration) } : {}),
       });
       // deleted between the upsert and the ping

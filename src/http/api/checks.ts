@@ -1,10 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Actor } from '../../audit/actor.ts';
 import { UUID_PATTERN as UUID } from '../../core/ids.ts';
 import { slugify } from '../../core/slug.ts';
 import {
   type CheckPatch,
   CheckRuleError,
   createCheck,
+  deleteCheck,
   pauseOrResume,
   SlugTakenError,
   updateCheck,
@@ -14,6 +16,7 @@ import type { Check, Project, Tx } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
+import { apiActor } from '../request-actor.ts';
 import {
   CheckCreateSchema,
   CheckFieldsSchema,
@@ -103,7 +106,12 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
   }
 
   /** Creates, or with `unique` updates the match; says which. */
-  async function upsert(projectId: string, body: z.infer<typeof CheckCreateSchema>, bySlug?: string) {
+  async function upsert(
+    projectId: string,
+    actor: Actor,
+    body: z.infer<typeof CheckCreateSchema>,
+    bySlug?: string,
+  ) {
     const { unique, ...fields } = body;
     const patch = toPatch(fields);
     if (bySlug !== undefined) patch.slug = bySlug;
@@ -119,10 +127,10 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         if (!match && unique?.includes('name') && patch.name)
           match = await tx.getCheckByName(projectId, patch.name);
         if (match) {
-          return { check: await updateCheck(tx, match, patch, t), created: false };
+          return { check: await updateCheck(tx, match, patch, t, actor), created: false };
         }
         return {
-          check: await createCheck(tx, projectId, patch, { id: deps.newId(), now: t }),
+          check: await createCheck(tx, projectId, patch, { id: deps.newId(), now: t }, actor),
           created: true,
         };
       }),
@@ -143,7 +151,7 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     }),
     async (c) => {
       const key = c.get('apiKey');
-      const { check, created } = await upsert(key.projectId, c.req.valid('json'));
+      const { check, created } = await upsert(key.projectId, apiActor(c, deps), c.req.valid('json'));
       const view = checkView(check, await project(key.projectId), baseUrl);
       deps.onCommitted({ check, flipId: null, queued: 0 });
       return created ? c.json(view, 201) : c.json(view, 200);
@@ -166,7 +174,12 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const key = c.get('apiKey');
       const slug = Slug.safeParse(c.req.valid('param').slug);
       if (!slug.success) throw new ApiError(400, 'invalid_request', `slug: ${slug.error.issues[0]?.message}`);
-      const { check, created } = await upsert(key.projectId, c.req.valid('json'), slug.data);
+      const { check, created } = await upsert(
+        key.projectId,
+        apiActor(c, deps),
+        c.req.valid('json'),
+        slug.data,
+      );
       const view = checkView(check, await project(key.projectId), baseUrl);
       deps.onCommitted({ check, flipId: null, queued: 0 });
       return created ? c.json(view, 201) : c.json(view, 200);
@@ -247,7 +260,7 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         store.transaction(async (tx) => {
           const check = await owned(tx, key.projectId, c.req.valid('param').id);
           await knownChannels(tx, key.projectId, patch.channels);
-          return updateCheck(tx, check, patch, now());
+          return updateCheck(tx, check, patch, now(), apiActor(c, deps));
         }),
       );
       deps.onCommitted({ check, flipId: null, queued: 0 });
@@ -266,7 +279,8 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     async (c) => {
       const key = c.get('apiKey');
       await store.transaction(async (tx) => {
-        await tx.deleteCheck((await owned(tx, key.projectId, c.req.valid('param').id)).id);
+        const check = await owned(tx, key.projectId, c.req.valid('param').id);
+        await deleteCheck(tx, check, now(), apiActor(c, deps));
       });
       return c.body(null, 204);
     },
@@ -287,7 +301,14 @@ export function checkRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       async (c) => {
         const key = c.get('apiKey');
         const committed = await store.transaction(async (tx) =>
-          pauseOrResume(tx, await owned(tx, key.projectId, c.req.valid('param').id), action, now(), baseUrl),
+          pauseOrResume(
+            tx,
+            await owned(tx, key.projectId, c.req.valid('param').id),
+            action,
+            now(),
+            baseUrl,
+            apiActor(c, deps),
+          ),
         );
         deps.onCommitted(committed);
         return c.json(checkView(committed.check, await project(key.projectId), baseUrl), 200);

@@ -11,7 +11,7 @@ import { SESSION_COOKIE, sha256 } from '../../web/session.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import { eventStream } from '../event-stream.ts';
-import { type AuthVariables, apiKeyAuth } from '../middleware/api-key.ts';
+import { type AuthDeps, type AuthVariables, apiKeyAuth } from '../middleware/api-key.ts';
 import { ErrorSchema } from './openapi-common.ts';
 
 export interface ViewerVariables {
@@ -27,9 +27,9 @@ type Env = { Variables: AuthVariables & ViewerVariables };
  * reads: another site cannot read the stream (no CORS) and a Lax cookie is not sent with
  * its subrequests anyway.
  */
-export function keyOrSession(store: Store, now: () => number): MiddlewareHandler<Env> {
+export function keyOrSession(deps: AuthDeps): MiddlewareHandler<Env> {
   // the same check as every other API route; Env has the apiKey variable it sets
-  const keyAuth = apiKeyAuth(store) as unknown as MiddlewareHandler<Env>;
+  const keyAuth = apiKeyAuth(deps) as unknown as MiddlewareHandler<Env>;
   return async function keyOrSession(c, next) {
     if (c.req.header('x-api-key') !== undefined || c.req.header('authorization') !== undefined) {
       return keyAuth(c, async () => {
@@ -37,7 +37,7 @@ export function keyOrSession(store: Store, now: () => number): MiddlewareHandler
         await next();
       });
     }
-    const projectIds = await sessionProjects(store, getCookie(c, SESSION_COOKIE), now());
+    const projectIds = await sessionProjects(deps.store, getCookie(c, SESSION_COOKIE), deps.now());
     if (projectIds === null) {
       throw new ApiError(
         401,
@@ -110,7 +110,7 @@ const resumeRequest = {
 const security: Record<string, string[]>[] = [{ apiKey: [] }, { bearer: [] }, { session: [] }];
 
 export function eventRoutes(app: OpenAPIHono<{ Variables: AuthVariables }>, deps: AppDeps): void {
-  const auth = keyOrSession(deps.store, deps.now);
+  const auth = keyOrSession(deps);
 
   app.get('/events', auth, (c) => sse(c, deps, { projectIds: c.get('viewer').projectIds }));
 

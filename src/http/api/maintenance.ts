@@ -1,6 +1,7 @@
 // /api/v1/maintenance: windows during which alerts are held (one-off or recurring), and
 // "quiet for N minutes" in one call.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Actor } from '../../audit/actor.ts';
 import { occurrenceAt, upcoming } from '../../core/maintenance.ts';
 import {
   deleteWindow,
@@ -17,6 +18,7 @@ import type { Maintenance } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, notFound, validationError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
+import { apiActor } from '../request-actor.ts';
 import { iso } from './check-view.ts';
 import { ErrorResponses, jsonBody } from './openapi-common.ts';
 
@@ -94,9 +96,9 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
   }
 
   /** Saves a window and has held alerts of the project looked at again under the new windows. */
-  async function save(m: Maintenance, isNew: boolean): Promise<void> {
+  async function save(m: Maintenance, before: Maintenance | null, actor: Actor): Promise<void> {
     try {
-      await saveWindow(store, m, isNew, deps.now());
+      await saveWindow(store, m, before, deps.now(), actor);
     } catch (err) {
       if (!(err instanceof WindowError)) throw err;
       throw new ApiError(err.status, err.status === 409 ? 'conflict' : 'invalid_request', err.message);
@@ -120,7 +122,7 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         createdAt: now,
         updatedAt: now,
       });
-      await save(m, true);
+      await save(m, null, apiActor(c, deps));
       return c.json(view(m, now), 201);
     },
   );
@@ -160,7 +162,7 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       projectId: c.get('apiKey').projectId,
       now,
     });
-    await save(m, true);
+    await save(m, null, apiActor(c, deps));
     return c.json(view(m, now), 201);
   });
   // before /maintenance/{id}, which would take "now" for an id and answer 404
@@ -232,7 +234,7 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         createdAt: old.createdAt,
         updatedAt: now,
       });
-      await save(m, false);
+      await save(m, old, apiActor(c, deps));
       return c.json(view(m, now), 200);
     },
   );
@@ -247,7 +249,7 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     }),
     async (c) => {
       const m = await owned(c.get('apiKey').projectId, c.req.valid('param').id);
-      await deleteWindow(store, m, deps.now());
+      await deleteWindow(store, m, deps.now(), apiActor(c, deps));
       return c.body(null, 204);
     },
   );

@@ -22,6 +22,9 @@ export const ErrorResponses = {
   403: error('the API key is read-only'),
   404: error('no such object in this project'),
   409: error('conflicts with an existing object (e.g. a slug already used)'),
+  503: error(
+    "storage_unavailable: vigil's database refuses writes (disk full, read-only); Retry-After says when to try again",
+  ),
 } as const;
 
 export function jsonBody<T extends z.ZodType>(schema: T) {

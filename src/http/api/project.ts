@@ -1,9 +1,11 @@
 // GET/PATCH /project: the settings of the API key's project.
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { updateProject } from '../../projects/keys.ts';
 import type { Project } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
+import { apiActor } from '../request-actor.ts';
 import { iso } from './check-view.ts';
 import { ErrorResponses, jsonBody } from './openapi-common.ts';
 
@@ -71,7 +73,7 @@ export function projectRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
         const p = await tx.getProject(c.get('apiKey').projectId);
         if (!p) throw new ApiError(401, 'unauthorized', 'the API key belongs to a deleted project');
         const next = { ...p, silencePeriod: body.silence_period ?? p.silencePeriod };
-        await tx.updateProject(next);
+        await updateProject(tx, p, next, deps.now(), apiActor(c, deps));
         return next;
       });
       return c.json(view(updated), 200);

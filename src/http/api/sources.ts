@@ -11,6 +11,7 @@ import type { Source, SourceKind, Tx } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, fieldError, notFound, validationError } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
+import { apiActor } from '../request-actor.ts';
 import { ErrorResponses, ErrorSchema, jsonBody } from './openapi-common.ts';
 import {
   reportView,
@@ -120,6 +121,7 @@ export function sourceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
               grace: body.grace,
             },
             { now: deps.now(), newId: deps.newId },
+            apiActor(c, deps),
           ),
         ),
       );
@@ -178,6 +180,7 @@ export function sourceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
               grace: body.grace,
             },
             { now: deps.now(), baseUrl },
+            apiActor(c, deps),
           );
         }),
       );
@@ -197,7 +200,13 @@ export function sourceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
     async (c) => {
       const projectId = c.get('apiKey').projectId;
       const committed = await store.transaction(async (tx) =>
-        removeSource(tx, await ownedSource(tx, projectId, c.req.valid('param').id), deps.now(), baseUrl),
+        removeSource(
+          tx,
+          await ownedSource(tx, projectId, c.req.valid('param').id),
+          deps.now(),
+          baseUrl,
+          apiActor(c, deps),
+        ),
       );
       for (const one of committed) deps.onCommitted(one);
       return c.body(null, 204);

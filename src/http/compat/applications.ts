@@ -5,10 +5,20 @@
 import { z } from '@hono/zod-openapi';
 import { type Context, Hono } from 'hono';
 import { UUID_PATTERN as UUID } from '../../core/ids.ts';
-import { type CheckPatch, createCheck, pauseOrResume, updateCheck } from '../../ingest/check-changes.ts';
-import { authenticate } from '../../projects/keys.ts';
+import {
+  type CheckPatch,
+  createCheck,
+  deleteCheck,
+  pauseOrResume,
+  updateCheck,
+} from '../../ingest/check-changes.ts';
 import type { ApiKey, Check } from '../../store/store.ts';
+import { requestAddress } from '../client-address.ts';
 import type { AppDeps } from '../deps.ts';
+import { authenticateLimited } from '../middleware/api-key.ts';
+import { pingWait } from '../ping-handler.ts';
+import { RateLimitedError } from '../rate-limit.ts';
+import { compatActor } from '../request-actor.ts';
 import {
   bearerToken,
   CompatError,
@@ -64,7 +74,7 @@ export function applicationRoutes(deps: AppDeps): Hono {
 
   async function adminKey(c: Context): Promise<ApiKey> {
     const token = c.req.header('x-api-key') ?? bearerToken(c);
-    const key = token ? await authenticate(store, token.trim()) : null;
+    const key = await authenticateLimited(c, deps, token);
     if (!key) throw new CompatError(401, 'Unauthorized');
     if (isWrite(c.req.method) && key.readOnly) {
       throw new CompatError(403, 'This API key is read-only; use a read-write key');
@@ -84,7 +94,12 @@ export function applicationRoutes(deps: AppDeps): Hono {
 
   // The UUID is the secret, as in /ping/{uuid}: no key.
   app.post('/heartbeat/:uuid', async (c) => {
-    const check = await application(null, c.req.param('uuid'));
+    const uuid = c.req.param('uuid');
+    // limited as pings are: per application and per address
+    const limits = deps.rateLimits;
+    const wait = limits ? pingWait(limits, uuid.toLowerCase(), requestAddress(c, deps), deps.now()) : 0;
+    if (wait > 0) throw new RateLimitedError(wait, 'too many heartbeats for this application or address');
+    const check = await application(null, uuid);
     const outcome = await deps.ingestor.submit({
       target: { checkId: check.id },
       kind: 'success',
@@ -120,6 +135,7 @@ export function applicationRoutes(deps: AppDeps): Hono {
           schedule: { kind: 'interval', period: body.expected_interval, grace: body.grace_period },
         },
         { id: deps.newId(), now },
+        compatActor(c, key, deps),
       ),
     );
     deps.onCommitted({ check, flipId: null, queued: 0 });
@@ -145,15 +161,16 @@ export function applicationRoutes(deps: AppDeps): Hono {
       }
       patch.schedule = { kind: 'interval', period, grace: body.grace_period ?? current?.grace };
     }
+    const actor = compatActor(c, key, deps);
     const committed = await store.transaction(async (tx) => {
       const fresh = await tx.getCheck(old.id);
       if (!fresh) throw new CompatError(404, 'Application not found');
-      const check = await updateCheck(tx, fresh, patch, now);
+      const check = await updateCheck(tx, fresh, patch, now, actor);
       // is_active is pause/resume; a resumed application waits for its next heartbeat (new)
       const paused = check.status === 'paused';
       if (body.is_active === undefined || body.is_active !== paused)
         return { check, flipId: null, queued: 0 };
-      return pauseOrResume(tx, check, body.is_active ? 'resume' : 'pause', now, deps.config.baseUrl);
+      return pauseOrResume(tx, check, body.is_active ? 'resume' : 'pause', now, deps.config.baseUrl, actor);
     });
     deps.onCommitted(committed);
     return c.json(view(committed.check));
@@ -162,7 +179,7 @@ export function applicationRoutes(deps: AppDeps): Hono {
   app.delete('/api/applications/:id', async (c) => {
     const key = await adminKey(c);
     const check = await application(key.projectId, c.req.param('id'));
-    await store.deleteCheck(check.id);
+    await store.transaction((tx) => deleteCheck(tx, check, deps.now(), compatActor(c, key, deps)));
     return c.body(null, 204);
   });
 

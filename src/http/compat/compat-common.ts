@@ -7,6 +7,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { CheckRuleError, SlugTakenError } from '../../ingest/check-changes.ts';
 import type { Check, Store } from '../../store/store.ts';
+import { RateLimitedError } from '../rate-limit.ts';
+import { loggablePath } from '../request-id.ts';
 
 export class CompatError extends Error {
   constructor(
@@ -23,13 +25,22 @@ export class CompatError extends Error {
 }
 
 /** A compat app answers its own errors flat; anything unexpected is logged and a plain 500. */
-export function flatErrors(app: Hono, log: (err: unknown, msg: string) => void): void {
+export function flatErrors(
+  app: Hono,
+  log: (err: unknown, msg: string, fields?: Record<string, unknown>) => void,
+): void {
   app.onError((err, c) => {
     if (err instanceof CompatError) return c.json(err.body(), err.status);
     // e.g. a registration that would rename a check a source discovered
     if (err instanceof CheckRuleError) return c.json({ error: 'Invalid request', details: err.message }, 400);
     if (err instanceof SlugTakenError) return c.json({ error: 'Conflict', details: err.message }, 409);
-    log(err, `unhandled error on ${c.req.method} ${c.req.path}`);
+    if (err instanceof RateLimitedError) {
+      c.header('Retry-After', String(err.retryAfter));
+      return c.json({ error: 'Too Many Requests', details: err.message }, 429);
+    }
+    log(err, `unhandled error on ${c.req.method} ${loggablePath(c.req.path)}`, {
+      req_id: c.get('requestId'),
+    });
     return c.json({ error: 'Internal error' }, 500);
   });
 }

@@ -12,10 +12,12 @@ import { z } from '@hono/zod-openapi';
 import { type Context, Hono } from 'hono';
 import type { PingKind } from '../../core/types.ts';
 import { type CheckPatch, createCheck, updateCheck } from '../../ingest/check-changes.ts';
-import { authenticate } from '../../projects/keys.ts';
+import { parseClientTime } from '../../ingest/client-time.ts';
 import type { ApiKey, Check, Store } from '../../store/store.ts';
 import { Slug } from '../api/check-schemas.ts';
 import type { AppDeps } from '../deps.ts';
+import { authenticateLimited } from '../middleware/api-key.ts';
+import { compatActor } from '../request-actor.ts';
 import {
   CompatError,
   checksTagged,
@@ -118,7 +120,7 @@ export function daemonRoutes(deps: AppDeps): Hono {
   /** X-API-Key only; authenticate compares in constant time. */
   async function daemonKey(c: Context): Promise<ApiKey> {
     const token = c.req.header('x-api-key');
-    const key = token ? await authenticate(store, token.trim()) : null;
+    const key = await authenticateLimited(c, deps, token);
     if (!key) throw new CompatError(401, 'Unauthorized');
     if (isWrite(c.req.method) && key.readOnly) {
       throw new CompatError(403, 'Forbidden', 'this API key is read-only; use a read-write key');
@@ -132,6 +134,7 @@ export function daemonRoutes(deps: AppDeps): Hono {
     const now = deps.now();
     const registeredAt = reg.registeredAt ?? new Date(now).toISOString();
     const slug = slugOf(reg.daemonId);
+    const actor = compatActor(c, key, deps);
     const wanted: CheckPatch = {
       name: `daemon ${reg.daemonId}`,
       schedule: { kind: 'interval', period: staleAfter, grace: 0 },
@@ -150,6 +153,7 @@ export function daemonRoutes(deps: AppDeps): Hono {
             description: 'registered through the daemon registry API',
           },
           { id: deps.newId(), now },
+          actor,
         );
       } else if (
         existing.name !== wanted.name ||
@@ -157,7 +161,13 @@ export function daemonRoutes(deps: AppDeps): Hono {
         existing.schedule.kind !== 'interval' ||
         existing.schedule.period !== staleAfter
       ) {
-        check = await updateCheck(tx, existing, { ...wanted, tags: withTag(existing.tags, DAEMON_TAG) }, now);
+        check = await updateCheck(
+          tx,
+          existing,
+          { ...wanted, tags: withTag(existing.tags, DAEMON_TAG) },
+          now,
+          actor,
+        );
       } else {
         // Unchanged settings are not rewritten: an edit re-evaluates the status, and a degraded
         // (late) daemon that restarts must not read as healthy before its first heartbeat.
@@ -199,6 +209,8 @@ export function daemonRoutes(deps: AppDeps): Hono {
       }),
       truncated: false,
       at: deps.now(),
+      // the daemon's clock: shown as the ping's skew, while staleness counts from `at`
+      clientAt: parseClientTime(beat.lastHeartbeat),
     });
     if (outcome.result === 'not-found') throw notRegistered;
     return c.json({ success: true });

@@ -5,12 +5,14 @@
 // docs/compat.md for the mapping.
 import { z } from '@hono/zod-openapi';
 import { type Context, Hono } from 'hono';
+import { recordChange } from '../../audit/audit-log.ts';
 import { type CheckPatch, createCheck, updateCheck } from '../../ingest/check-changes.ts';
 import { MAX_WINDOWS, quietWindow } from '../../maintenance/window-changes.ts';
-import { authenticate } from '../../projects/keys.ts';
-import type { ApiKey, Check, Store } from '../../store/store.ts';
+import type { ApiKey, Check, Maintenance, Store, Tx } from '../../store/store.ts';
 import { Slug } from '../api/check-schemas.ts';
 import type { AppDeps } from '../deps.ts';
+import { authenticateLimited } from '../middleware/api-key.ts';
+import { compatActor } from '../request-actor.ts';
 import {
   bearerToken,
   CompatError,
@@ -109,8 +111,8 @@ export function pulseRoutes(deps: AppDeps): Hono {
   /** The token's key; writes need a read-write one. */
   async function tokenKey(c: Context): Promise<ApiKey> {
     const token = bearerToken(c);
+    const key = await authenticateLimited(c, deps, token);
     if (!token) throw new CompatError(401, 'Unauthorized');
-    const key = await authenticate(store, token);
     if (!key) throw new CompatError(403, 'Invalid Token');
     if (isWrite(c.req.method) && key.readOnly) {
       throw new CompatError(403, 'Read-only Token', 'this token may only read; use a read-write API key');
@@ -127,6 +129,7 @@ export function pulseRoutes(deps: AppDeps): Hono {
     const key = await tokenKey(c);
     const config = parseOr400(PulseConfig, await readJson(c), 'Invalid config');
     const now = deps.now();
+    const actor = compatActor(c, key, deps);
     const checks = await store.transaction(async (tx) => {
       const out: Check[] = [];
       for (const spec of config.checks) {
@@ -134,12 +137,19 @@ export function pulseRoutes(deps: AppDeps): Hono {
         const existing = await tx.getCheckBySlug(key.projectId, spec.name);
         out.push(
           existing
-            ? await updateCheck(tx, existing, { ...patch, tags: withTag(existing.tags, PULSE_TAG) }, now)
+            ? await updateCheck(
+                tx,
+                existing,
+                { ...patch, tags: withTag(existing.tags, PULSE_TAG) },
+                now,
+                actor,
+              )
             : await createCheck(
                 tx,
                 key.projectId,
                 { ...patch, slug: spec.name, tags: [PULSE_TAG] },
                 { id: deps.newId(), now },
+                actor,
               ),
         );
       }
@@ -181,12 +191,18 @@ export function pulseRoutes(deps: AppDeps): Hono {
       'Invalid duration',
     ).duration;
     const now = deps.now();
+    const actor = compatActor(c, key, deps);
+    const record = (tx: Tx, action: 'maintenance.created' | 'maintenance.deleted', target: Maintenance) =>
+      recordChange(tx, actor, { action, projectId: key.projectId, target, at: now });
     // One pulse window at a time: a new call replaces the last (ended ones go too, so they
     // never pile up to the project's window limit), and duration=0 only ends it.
     await store.transaction(async (tx) => {
       const windows = await tx.listMaintenance(key.projectId);
       const mine = windows.filter((m) => m.name === PULSE_WINDOW_NAME);
-      for (const m of mine) await tx.deleteMaintenance(m.id);
+      for (const m of mine) {
+        await tx.deleteMaintenance(m.id);
+        await record(tx, 'maintenance.deleted', m);
+      }
       if (duration > 0) {
         if (windows.length - mine.length >= MAX_WINDOWS) {
           throw new CompatError(409, 'Too many maintenance windows', `a project has at most ${MAX_WINDOWS}`);
@@ -197,6 +213,7 @@ export function pulseRoutes(deps: AppDeps): Hono {
           now,
         });
         await tx.insertMaintenance(window);
+        await record(tx, 'maintenance.created', window);
       }
       // the alerts held by the old window are looked at again under the new one
       await tx.reviewHeld(key.projectId, now);

@@ -1,18 +1,51 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { authenticate } from '../../projects/keys.ts';
-import type { ApiKey, Store } from '../../store/store.ts';
+import type { ApiKey } from '../../store/store.ts';
+import { requestAddress } from '../client-address.ts';
+import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
+import { RateLimitedError } from '../rate-limit.ts';
 
 export interface AuthVariables {
   apiKey: ApiKey;
 }
 
+/** What authenticating an API request needs. */
+export type AuthDeps = Pick<AppDeps, 'store' | 'rateLimits' | 'clientAddress' | 'config' | 'now'>;
+
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+/**
+ * The API key `token` names, within the rate limits; null when there is no such key. A request
+ * without a valid key takes from its address's bucket, and an address that has used it up is
+ * refused before its key is even looked at, so guessing keys is slow. A valid key takes from its
+ * own bucket. Over a limit: a RateLimitedError (each API answers it in its own error shape).
+ */
+export async function authenticateLimited(
+  c: Context,
+  deps: AuthDeps,
+  token: string | null | undefined,
+): Promise<ApiKey | null> {
+  const limits = deps.rateLimits;
+  const now = deps.now();
+  const address = limits?.apiAddress ? (requestAddress(c, deps) ?? 'unknown') : '';
+  const guessing = limits?.apiAddress?.wait(address, now) ?? 0;
+  if (guessing > 0) throw new RateLimitedError(guessing, 'too many requests without a valid API key');
+  const key = token ? await authenticate(deps.store, token.trim()) : null;
+  if (!key) {
+    limits?.apiAddress?.take(address, now);
+    return null;
+  }
+  const wait = limits?.api?.take(key.id, now) ?? 0;
+  if (wait > 0) throw new RateLimitedError(wait, 'too many requests with this API key');
+  return key;
+}
+
 /** Accepts `X-Api-Key: <key>` or `Authorization: Bearer <key>`; sets `apiKey` for the handlers. */
-export function apiKeyAuth(store: Store): MiddlewareHandler<{ Variables: AuthVariables }> {
+export function apiKeyAuth(deps: AuthDeps): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async function apiKeyAuth(c, next) {
     const header = c.req.header('x-api-key') ?? BEARER.exec(c.req.header('authorization') ?? '')?.[1];
+    const key = await authenticateLimited(c, deps, header);
     if (!header) {
       throw new ApiError(
         401,
@@ -20,7 +53,6 @@ export function apiKeyAuth(store: Store): MiddlewareHandler<{ Variables: AuthVar
         'send an API key as "X-Api-Key: <key>" or "Authorization: Bearer <key>"',
       );
     }
-    const key = await authenticate(store, header.trim());
     if (!key)
       throw new ApiError(
         401,

@@ -1,6 +1,7 @@
 // A fresh database on Workers, on an isolate's first request: the default project, the API key
 // the operator chose as the secret VIGIL_BOOTSTRAP_KEY (a Worker has no terminal to print a new
 // key on, as `vigil serve` does), and the first user from VIGIL_ADMIN_EMAIL/VIGIL_ADMIN_PASSWORD.
+import { systemActor } from '../../audit/actor.ts';
 import { createFirstAdmin } from '../../auth/admin.ts';
 import type { Log } from '../../log.ts';
 import { createApiKey, createProject } from '../../projects/keys.ts';
@@ -44,11 +45,12 @@ async function firstProjectAndKey(
   const none = { project: null, keyAdded: null };
   try {
     return await store.transaction(async (tx) => {
+      const actor = systemActor('vigil at first start');
       const projects = await tx.listProjects();
-      const project = projects.length === 0 ? await createProject(tx, 'default', now) : null;
+      const project = projects.length === 0 ? await createProject(tx, 'default', now, actor) : null;
       if (key === null || (await tx.listApiKeys()).length > 0) return { project, keyAdded: null };
       const owner = project ?? projects.find((p) => p.name === 'default') ?? projects[0]!;
-      await createApiKey(tx, owner.id, { name: 'bootstrap key (VIGIL_BOOTSTRAP_KEY)', now, key });
+      await createApiKey(tx, owner.id, { name: 'bootstrap key (VIGIL_BOOTSTRAP_KEY)', now, key }, actor);
       return { project, keyAdded: owner };
     });
   } catch (err) {

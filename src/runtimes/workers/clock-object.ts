@@ -5,12 +5,12 @@
 // due, at most a minute away; a request that commits something earlier wakes it sooner
 // (clock-client.ts), and the per-minute Cron Trigger runs a pass as a safety net.
 import type { Log } from '../../log.ts';
-import { openD1Store } from '../../store/d1/d1-store.ts';
 import type { Store } from '../../store/store.ts';
 import { CLOCK_NODE_ID, type ClockServices, clockServices } from './clock-services.ts';
 import { consoleLog } from './console-log.ts';
 import { loadWorkerConfig, type WorkerConfig } from './worker-config.ts';
 import type { DurableObjectState, WorkerEnv } from './worker-env.ts';
+import { openWorkerStore } from './worker-store.ts';
 
 /** The longest the alarm is ever set ahead: also picks up work written without a wake. */
 const SAFETY_MS = 60_000;
@@ -258,7 +258,7 @@ export class VigilClock {
     const log = consoleLog(config.logLevel);
     this.log = log;
     if (this.store === null) {
-      const opening = openD1Store(this.env.DB).then(async (store) => {
+      const opening = openWorkerStore(this.env.DB, config, log).then(async (store) => {
         // Whatever this clock held when it last stopped (there is only ever one): free it now
         // rather than when the leases and claims run out.
         await store.releaseLeases(CLOCK_NODE_ID);

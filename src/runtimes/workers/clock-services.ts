@@ -95,6 +95,6 @@ export function clockServices(
       bodyLimit: config.pingBodyLimit,
       capabilities: WORKERS_CAPABILITIES,
     }),
-    pruner: new Pruner(store, { clock, logger: log }),
+    pruner: new Pruner(store, { clock, logger: log, auditRetentionDays: config.auditRetentionDays }),
   };
 }

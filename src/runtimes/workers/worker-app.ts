@@ -6,19 +6,20 @@ import type { Hono } from 'hono';
 import { EventBus } from '../../events/bus.ts';
 import { createApp } from '../../http/app.ts';
 import type { AppDeps } from '../../http/deps.ts';
+import { createRateLimits, type RateLimits } from '../../http/rate-limit.ts';
 import type { Committed } from '../../ingest/commit-transition.ts';
 import { Ingestor } from '../../ingest/ingest.ts';
 import type { Log } from '../../log.ts';
 import { createHttpClient, type HttpClient } from '../../notifiers/http.ts';
 import { nextProbeFor } from '../../probes/slots.ts';
 import { ALIVE_KEY } from '../../scheduler/detect-missed.ts';
-import { openD1Store } from '../../store/d1/d1-store.ts';
 import type { Store } from '../../store/store.ts';
 import { bootstrapWorker } from './bootstrap.ts';
 import { ClockClient } from './clock-client.ts';
 import { literalAddressesOnly } from './resolve-host.ts';
 import type { WorkerConfig } from './worker-config.ts';
 import { type ExecutionContext, WORKERS_CAPABILITIES, type WorkerEnv } from './worker-env.ts';
+import { openWorkerStore } from './worker-store.ts';
 
 /** Passes run at least every minute (the Cron Trigger); longer without one means the clock is stuck. */
 const CLOCK_STALE_MS = 150_000;
@@ -39,6 +40,8 @@ export class WorkerApp {
   private readonly apps = new Map<string, Hono>();
   private readonly bus = new EventBus();
   private readonly http: HttpClient;
+  /** this isolate's buckets: Cloudflare spreads clients over isolates, each counting its own */
+  private readonly rateLimits: RateLimits;
   readonly clock: ClockClient;
 
   private constructor(
@@ -48,6 +51,7 @@ export class WorkerApp {
     private readonly log: Log,
   ) {
     this.clock = new ClockClient(env.CLOCK, log);
+    this.rateLimits = createRateLimits(config.rateLimits);
     this.http = createHttpClient({
       timeoutMs: config.deliveryTimeoutMs,
       allowPrivateAddresses: config.allowPrivateTargets,
@@ -57,7 +61,7 @@ export class WorkerApp {
 
   /** Opens the database and, on an empty one, makes the first project and user. */
   static async open(env: WorkerEnv, config: Readonly<WorkerConfig>, log: Log): Promise<WorkerApp> {
-    const store = await openD1Store(env.DB);
+    const store = await openWorkerStore(env.DB, config, log);
     await bootstrapWorker(store, config, Date.now(), log);
     return new WorkerApp(env, config, store, log);
   }
@@ -120,9 +124,10 @@ export class WorkerApp {
       newId: randomUUID,
       // Cloudflare's edge sets it to the client's address; a client cannot forge it
       clientAddress: (c) => c.req.header('cf-connecting-ip') ?? null,
+      rateLimits: this.rateLimits,
       onCommitted,
       health: () => this.health(),
-      log: (err, msg) => this.log.error({ err }, msg),
+      log: (err, msg, fields) => this.log.error({ ...fields, err }, msg),
       bus: this.bus,
       syncSource: (sourceId) => this.clock.syncSource(sourceId),
       capabilities: WORKERS_CAPABILITIES,

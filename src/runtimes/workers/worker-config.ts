@@ -3,6 +3,7 @@
 // server has (a database URL, a host and port, node ids, SMTP, NAME_FILE secrets) is refused by
 // name rather than ignored, so nobody believes a setting took effect when it cannot.
 import { ConfigError, commonSettings, ENV_KEYS, type EnvValues, parseEnv } from '../../config-env.ts';
+import type { RateLimitSettings } from '../../http/rate-limit.ts';
 import type { LogLevel } from './console-log.ts';
 
 export interface WorkerConfig {
@@ -10,14 +11,20 @@ export interface WorkerConfig {
   baseUrl: string | null;
   pingBodyLimit: number;
   pingRetention: number;
+  /** days the audit log keeps an entry (VIGIL_AUDIT_RETENTION_DAYS) */
+  auditRetentionDays: number;
   /** VIGIL_TRUST_PROXY: read X-Forwarded-For (only behind a proxy of your own in front of Cloudflare) */
   trustProxy: boolean;
   logLevel: LogLevel;
   allowPrivateTargets: boolean;
   deliveryTimeoutMs: number;
   daemonStaleAfter: number;
+  /** VIGIL_RATE_LIMIT_*: counted per isolate, in memory */
+  rateLimits: RateLimitSettings;
   /** the first user, made on the first request to a database with no users */
   admin: { email: string; password: string } | null;
+  /** VIGIL_SECRET_KEY (a Worker secret); null: channel and source secrets are stored plain */
+  secretKey: Uint8Array | null;
   /** VIGIL_BOOTSTRAP_KEY: the API key of the default project, made on the first request to an empty database */
   bootstrapKey: string | null;
   /**
@@ -32,6 +39,9 @@ const DATABASE = 'a Worker keeps its data in the D1 binding "DB" (d1_databases i
 const SMTP =
   'the Workers build of vigil has no SMTP client; remove it and send email through an HTTP email API (docs/deploy-workers.md, "Email")';
 
+const METRICS =
+  'a Worker has no /metrics (each isolate would count only its own requests); remove it and use the Workers analytics';
+
 /** Variables that mean something on Node only, and why they are refused here. */
 const NODE_ONLY: Record<string, string> = {
   VIGIL_DATABASE_URL: DATABASE,
@@ -39,6 +49,15 @@ const NODE_ONLY: Record<string, string> = {
   VIGIL_HOST: 'a Worker does not listen on an address; remove it',
   VIGIL_PORT: 'a Worker does not listen on a port; remove it',
   VIGIL_NODE_ID: 'a Worker runs its timed work in one Durable Object, not on nodes; remove it',
+  VIGIL_HEADERS_TIMEOUT: 'Cloudflare reads the requests of a Worker, with its own timeouts; remove it',
+  VIGIL_REQUEST_TIMEOUT: 'Cloudflare reads the requests of a Worker, with its own timeouts; remove it',
+  VIGIL_OPERATOR_PROJECT:
+    'a Worker has no storage monitor to send operator alerts (D1 is managed by Cloudflare); remove it',
+  VIGIL_ACCESS_LOG:
+    'Cloudflare logs every request of a Worker already (Workers Logs); remove it. Errors are logged with their request id either way',
+  VIGIL_METRICS_KEY: METRICS,
+  VIGIL_METRICS_PORT: METRICS,
+  VIGIL_METRICS_HOST: METRICS,
   VIGIL_SMTP_HOST: SMTP,
   VIGIL_SMTP_PORT: SMTP,
   VIGIL_SMTP_SECURE: SMTP,

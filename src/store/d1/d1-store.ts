@@ -5,10 +5,13 @@
 // another writer got there first. Then nothing was written, and the transaction runs again on
 // fresh reads: optimistic concurrency instead of locks, so no request ever acts twice.
 
+import type { SecretBox } from '../../secrets/secret-box.ts';
 import { sqliteDialect } from '../migrations/dialect.ts';
 import { migrationProvider } from '../migrations/index.ts';
+import { sqliteSecretRows } from '../sqlite/sqlite-secrets.ts';
 import { SqliteTx } from '../sqlite/sqlite-tx.ts';
 import { type Check, ConflictError, type FlipRow, type Incident, type Store, type Tx } from '../store.ts';
+import { sealStoredSecrets } from '../stored-secrets.ts';
 import { D1Port, isGuardFailure } from './d1-port.ts';
 import type { D1Database } from './d1-types.ts';
 
@@ -120,14 +123,17 @@ class D1Tx extends SqliteTx {
 class D1Store extends SqliteTx implements Store {
   readonly engine = 'd1';
 
-  constructor(private readonly db: D1Database) {
-    super(new D1Port(db, false));
+  constructor(
+    private readonly db: D1Database,
+    secrets: SecretBox | null,
+  ) {
+    super(new D1Port(db, false), secrets);
   }
 
   async transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const port = new D1Port(this.db, true);
-      const result = await fn(new D1Tx(port));
+      const result = await fn(new D1Tx(port, this.secrets));
       try {
         await port.commit();
         return result;
@@ -140,6 +146,14 @@ class D1Store extends SqliteTx implements Store {
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * 2 ** (attempt - 1)));
       }
     }
+  }
+  async sealSecrets(): Promise<number> {
+    // one batch; isolates starting together all seal with the same key (one Worker, one
+    // VIGIL_SECRET_KEY), and an UPDATE only seals a row still plain
+    const port = new D1Port(this.db, true);
+    const sealed = await sealStoredSecrets(sqliteSecretRows(port), this.secrets);
+    await port.commit();
+    return sealed;
   }
   async ping(): Promise<void> {
     await this.db.prepare('SELECT 1').all();
@@ -166,7 +180,11 @@ export async function expectedD1Migrations(): Promise<string[]> {
  * Opens the store on a D1 binding. The schema is not migrated here: `wrangler d1 migrations
  * apply` does that before a deploy. This only checks it was, and says what to run if not.
  */
-export async function openD1Store(db: D1Database): Promise<Store> {
+export async function openD1Store(
+  db: D1Database,
+  /** secrets: the key channel and source secrets are sealed with (none: stored plain) */
+  options: { secrets?: SecretBox } = {},
+): Promise<Store> {
   let applied: Set<string>;
   try {
     const { results } = await db.prepare('SELECT name FROM d1_migrations').all<{ name: string }>();
@@ -180,5 +198,5 @@ export async function openD1Store(db: D1Database): Promise<Store> {
       `the D1 database is missing migrations ${missing.join(', ')}: run "npx wrangler d1 migrations apply <database> --remote" (see docs/deploy-workers.md)`,
     );
   }
-  return new D1Store(db);
+  return new D1Store(db, options.secrets ?? null);
 }

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { SecretBox } from '../../secrets/secret-box.ts';
 import { CHECK_COLUMNS, checkFromValues, type Row } from '../rows.ts';
 import type { Check } from '../store.ts';
 
@@ -21,7 +22,7 @@ export const minOf = (r: Row | undefined): number | null =>
 
 /**
  * The statement helpers every area of PgTx uses. The Tx methods are split by area over a
- * short chain of classes (accounts → checks → sources → outbox) only to keep each file readable.
+ * short chain of classes (audit → accounts → checks → sources → outbox) only to keep each file readable.
  */
 export class PgSql {
   constructor(
@@ -32,6 +33,8 @@ export class PgSql {
      * an edit on different nodes read the same rev and all but one fail their rev compare.
      */
     protected readonly lockReads = false,
+    /** seals channel and source configs; null stores them plain (see ../stored-secrets.ts) */
+    protected readonly secrets: SecretBox | null = null,
   ) {}
 
   protected async all(text: string, ...values: unknown[]): Promise<Row[]> {

@@ -1,9 +1,9 @@
 import { toApiKey, toIncident, toMembership, toProject, toSession, toStatusPage, toUser } from '../rows.ts';
 import type { Tx } from '../store.ts';
-import { PgSql } from './pg-sql.ts';
+import { PgAudit } from './pg-tx-audit.ts';
 
 /** Projects, API keys, people, sessions, incidents and status pages. */
-export class PgAccounts extends PgSql {
+export class PgAccounts extends PgAudit {
   async insertProject(p: Parameters<Tx['insertProject']>[0]) {
     await this.run(
       'INSERT INTO projects (id, name, ping_key, silence_period, badge_key, created_at) VALUES ($1, $2, $3, $4, $5, $6)',

@@ -11,6 +11,9 @@ import {
   encodeCursor,
   MAINTENANCE_COLUMNS,
   maintenanceValues,
+  newestPingOfEach,
+  PING_COLUMNS,
+  pingValues,
   toChannel,
   toFlip,
   toMaintenance,
@@ -31,6 +34,24 @@ const CHECK_STATE_UPDATE = `UPDATE checks SET ${assignments(CHECK_STATE_COLUMNS)
 const MAINTENANCE_INSERT = `INSERT INTO maintenance (${MAINTENANCE_COLUMNS.join(', ')}) VALUES (${placeholders(MAINTENANCE_COLUMNS.length)})`;
 const MAINTENANCE_UPDATE = `UPDATE maintenance SET ${assignments(MAINTENANCE_COLUMNS.slice(1))}
   WHERE id = $${MAINTENANCE_COLUMNS.length}`;
+
+/** Rows per multi-row ping INSERT (x 12 values, far below PostgreSQL's 65,535 parameters). */
+const PINGS_PER_INSERT = 64;
+
+/**
+ * Inserts `count` pings and, riding along as in insertPing, deletes the ones they push out
+ * by equality: $1 and $2 are the pushed-out pings' check ids and numbers.
+ */
+function pingsInsert(count: number): string {
+  const rows = Array.from(
+    { length: count },
+    (_, i) => `(${placeholders(PING_COLUMNS.length, 2 + i * PING_COLUMNS.length)})`,
+  );
+  return `WITH pruned AS (
+      DELETE FROM pings p USING unnest($1::text[], $2::bigint[]) AS d(check_id, n)
+      WHERE p.check_id = d.check_id AND p.n = d.n)
+    INSERT INTO pings (${PING_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`;
+}
 
 /** Checks, pings, flips, channels and maintenance windows. */
 export class PgChecks extends PgAccounts {
@@ -148,8 +169,8 @@ export class PgChecks extends PgAccounts {
     const prune = p.n % 256 === 0 ? 'n <= $13::bigint' : 'n = $13::bigint';
     await this.run(
       `WITH pruned AS (DELETE FROM pings WHERE check_id = $1 AND ${prune})
-       INSERT INTO pings (check_id, n, at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+       INSERT INTO pings (check_id, n, at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated, client_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14)`,
       p.checkId,
       p.n,
       p.at,
@@ -163,7 +184,26 @@ export class PgChecks extends PgAccounts {
       p.body,
       p.truncated ? 1 : 0,
       p.n - retention,
+      p.clientAt,
     );
+  }
+  async insertPings(pings: Parameters<Tx['insertPings']>[0], retention: number) {
+    for (let i = 0; i < pings.length; i += PINGS_PER_INSERT) {
+      const rows = pings.slice(i, i + PINGS_PER_INSERT);
+      await this.run(
+        pingsInsert(rows.length),
+        rows.map((p) => p.checkId),
+        rows.map((p) => p.n - retention),
+        ...rows.flatMap(pingValues),
+      );
+    }
+    // what a lowered retention left behind, swept by range now and then (see insertPing)
+    const sweep = new Set(pings.filter((p) => p.n % 256 === 0).map((p) => p.checkId));
+    for (const [checkId, n] of newestPingOfEach(pings)) {
+      if (sweep.has(checkId)) {
+        await this.run('DELETE FROM pings WHERE check_id = $1 AND n <= $2::bigint', checkId, n - retention);
+      }
+    }
   }
   async listPings(checkId: string, page: Parameters<Tx['listPings']>[1]) {
     const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;
@@ -274,19 +314,19 @@ export class PgChecks extends PgAccounts {
   }
 
   async insertChannel(c: Parameters<Tx['insertChannel']>[0]) {
-    await this.run(CHANNEL_INSERT, ...channelValues(c));
+    await this.run(CHANNEL_INSERT, ...channelValues(c, this.secrets));
   }
   async getChannel(id: string) {
     const r = await this.one('SELECT * FROM channels WHERE id = $1', id);
-    return r ? toChannel(r) : null;
+    return r ? toChannel(r, this.secrets) : null;
   }
   async listChannels(projectId: string) {
     return (
       await this.all('SELECT * FROM channels WHERE project_id = $1 ORDER BY created_at, id', projectId)
-    ).map(toChannel);
+    ).map((r) => toChannel(r, this.secrets));
   }
   async updateChannel(c: Parameters<Tx['updateChannel']>[0]) {
-    await this.run(CHANNEL_UPDATE, ...channelUpdateValues(c), c.id);
+    await this.run(CHANNEL_UPDATE, ...channelUpdateValues(c, this.secrets), c.id);
   }
   async deleteChannel(id: string) {
     return (await this.run('DELETE FROM channels WHERE id = $1', id)) > 0;

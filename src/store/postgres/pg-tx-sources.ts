@@ -9,25 +9,25 @@ const SOURCE_UPDATE = `UPDATE sources SET ${assignments(SOURCE_COLUMNS.slice(1))
 /** Sources and HTTP probes: the work vigil goes and looks at itself. */
 export class PgSources extends PgChecks {
   async insertSource(s: Parameters<Tx['insertSource']>[0]) {
-    await this.run(SOURCE_INSERT, ...sourceValues(s));
+    await this.run(SOURCE_INSERT, ...sourceValues(s, this.secrets));
   }
   async getSource(id: string) {
     const row = await this.one('SELECT * FROM sources WHERE id = $1', id);
-    return row ? toSource(row) : null;
+    return row ? toSource(row, this.secrets) : null;
   }
   async getSourceByName(projectId: string, name: string) {
     const row = await this.one('SELECT * FROM sources WHERE project_id = $1 AND name = $2', projectId, name);
-    return row ? toSource(row) : null;
+    return row ? toSource(row, this.secrets) : null;
   }
   async listSources(projectId?: string) {
     const rows =
       projectId === undefined
         ? await this.all('SELECT * FROM sources ORDER BY project_id, name')
         : await this.all('SELECT * FROM sources WHERE project_id = $1 ORDER BY name', projectId);
-    return rows.map(toSource);
+    return rows.map((r) => toSource(r, this.secrets));
   }
   async updateSource(s: Parameters<Tx['updateSource']>[0]) {
-    await this.run(SOURCE_UPDATE, ...sourceValues(s).slice(1), s.id);
+    await this.run(SOURCE_UPDATE, ...sourceValues(s, this.secrets).slice(1), s.id);
   }
   async deleteSource(id: string) {
     return (await this.run('DELETE FROM sources WHERE id = $1', id)) > 0;
@@ -43,7 +43,7 @@ export class PgSources extends PgChecks {
       leaseUntil,
       limit,
     );
-    return rows.map(toSource);
+    return rows.map((r) => toSource(r, this.secrets));
   }
   async listSourceChecks(sourceId: string) {
     return this.checks('WHERE source_id = $1 ORDER BY slug', sourceId);

@@ -1,4 +1,5 @@
 import { toAttempt, toNotification } from '../rows.ts';
+import { STATUS_COUNTS_SQL, toStatusCounts } from '../status-counts.ts';
 import type { Tx } from '../store.ts';
 import {
   claimDeadlines,
@@ -10,6 +11,14 @@ import {
 } from './pg-claims.ts';
 import { minOf } from './pg-sql.ts';
 import { PgSources } from './pg-tx-sources.ts';
+
+/**
+ * Outbox row `n` waits: an older alert of its channel and check is still pending (in flight or
+ * waiting for a retry). In a claim it reads the statement's snapshot, so a row another node is
+ * leasing right now still counts as pending. One probe of notifications_pending_order.
+ */
+const BEHIND_OLDER = `EXISTS (SELECT 1 FROM notifications o WHERE o.status = 'pending'
+  AND o.channel_id = n.channel_id AND o.check_id = n.check_id AND o.id < n.id)`;
 
 /**
  * Every Tx method as SQL on PostgreSQL: on the pool (each statement its own transaction) or on
@@ -57,10 +66,11 @@ export class PgTx extends PgSources implements Tx {
     // The excluded channels travel as one text[]; `= ANY('{}')` is false, excluding nothing.
     const rows = await this.all(
       `WITH due AS (
-         SELECT id FROM notifications
+         SELECT id FROM notifications n
          WHERE status = 'pending' AND next_attempt_at <= $1
            AND (lease_until IS NULL OR lease_until <= $1)
            AND NOT (channel_id = ANY($2::text[]))
+           AND NOT ${BEHIND_OLDER}
          ORDER BY next_attempt_at
          LIMIT $3
          FOR UPDATE SKIP LOCKED
@@ -82,7 +92,7 @@ export class PgTx extends PgSources implements Tx {
     return minOf(
       await this.one(
         `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < next_attempt_at THEN next_attempt_at ELSE lease_until END) AS t
-         FROM notifications WHERE status = 'pending'`,
+         FROM notifications n WHERE status = 'pending' AND NOT ${BEHIND_OLDER}`,
       ),
     );
   }
@@ -121,6 +131,13 @@ export class PgTx extends PgSources implements Tx {
       id,
     );
   }
+  async retryChannelNow(channelId: string, now: number) {
+    return this.run(
+      "UPDATE notifications SET next_attempt_at = $1 WHERE status = 'pending' AND channel_id = $2 AND next_attempt_at > $1",
+      now,
+      channelId,
+    );
+  }
   async releaseLeases(owner: string) {
     return releaseOwner(this.db, owner);
   }
@@ -150,6 +167,9 @@ export class PgTx extends PgSources implements Tx {
     ).map(toNotification);
   }
 
+  async statusCounts() {
+    return toStatusCounts(await this.all(STATUS_COUNTS_SQL));
+  }
   async getMeta(key: string) {
     const r = await this.one('SELECT value FROM meta WHERE key = $1', key);
     return r ? String(r.value) : null;

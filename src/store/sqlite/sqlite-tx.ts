@@ -1,3 +1,5 @@
+import type { SecretBox } from '../../secrets/secret-box.ts';
+import { AUDIT_COLUMNS, auditPage, auditPageQuery, auditValues } from '../audit-rows.ts';
 import {
   CHANNEL_COLUMNS,
   CHANNEL_UPDATE_COLUMNS,
@@ -12,6 +14,9 @@ import {
   encodeCursor,
   MAINTENANCE_COLUMNS,
   maintenanceValues,
+  newestPingOfEach,
+  PING_COLUMNS,
+  pingValues,
   type Row,
   SOURCE_COLUMNS,
   sourceValues,
@@ -30,6 +35,7 @@ import {
   toStatusPage,
   toUser,
 } from '../rows.ts';
+import { STATUS_COUNTS_SQL, toStatusCounts } from '../status-counts.ts';
 import type { Check, PingOutcome, Tx } from '../store.ts';
 import type { SqlPort, WriteResult } from './sql-port.ts';
 import {
@@ -50,7 +56,27 @@ const SOURCE_INSERT = `INSERT INTO sources (${SOURCE_COLUMNS.join(', ')}) VALUES
 const SOURCE_UPDATE = `UPDATE sources SET ${SOURCE_COLUMNS.slice(1)
   .map((c) => `${c} = ?`)
   .join(', ')} WHERE id = ?`;
+/**
+ * Outbox row `n` waits: an older alert of its channel and check is still pending (in flight or
+ * waiting for a retry). One probe of the partial index notifications_pending_order.
+ */
+const BEHIND_OLDER = `EXISTS (SELECT 1 FROM notifications o WHERE o.status = 'pending'
+  AND o.channel_id = n.channel_id AND o.check_id = n.check_id AND o.id < n.id)`;
+/**
+ * Rows per multi-row ping INSERT: 7 x 13 values stays under D1's 100 bound parameters per
+ * statement; on better-sqlite3 a batch of 50 pings is then 8 statements instead of 50.
+ */
+const PINGS_PER_INSERT = 7;
+const PING_INSERTS = Array.from(
+  { length: PINGS_PER_INSERT },
+  (_, i) =>
+    `INSERT INTO pings (${PING_COLUMNS.join(', ')}) VALUES ${Array.from(
+      { length: i + 1 },
+      () => `(${PING_COLUMNS.map(() => '?').join(', ')})`,
+    ).join(', ')}`,
+);
 const CHECK_SELECT = `SELECT ${CHECK_COLUMNS.join(', ')} FROM checks`;
+const AUDIT_INSERT = `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`;
 const CHECK_STATE_UPDATE = `UPDATE checks SET ${CHECK_STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND rev = ?`;
 const CHECK_UPDATE = `UPDATE checks SET ${CHECK_COLUMNS.slice(1)
   .map((c) => `${c} = ?`)
@@ -61,7 +87,11 @@ const CHECK_UPDATE = `UPDATE checks SET ${CHECK_COLUMNS.slice(1)
  * Cloudflare D1 (which shares this SQL; see ../d1/d1-store.ts).
  */
 export class SqliteTx implements Tx {
-  constructor(protected readonly port: SqlPort) {}
+  constructor(
+    protected readonly port: SqlPort,
+    /** seals channel and source configs; null stores them plain (see stored-secrets.ts) */
+    protected readonly secrets: SecretBox | null = null,
+  ) {}
 
   #all(sql: string, ...params: unknown[]): Promise<Row[]> {
     return this.port.all(sql, params);
@@ -468,11 +498,12 @@ export class SqliteTx implements Tx {
 
   async insertPing(p: Parameters<Tx['insertPing']>[0], retention: number) {
     await this.#run(
-      `INSERT INTO pings (check_id, n, at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO pings (check_id, n, at, client_at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       p.checkId,
       p.n,
       p.at,
+      p.clientAt,
       p.kind,
       p.exitStatus,
       p.method,
@@ -485,6 +516,15 @@ export class SqliteTx implements Tx {
     );
     // an index range scan that usually finds nothing; cheaper than a separate pruning pass
     await this.#run('DELETE FROM pings WHERE check_id = ? AND n <= ?', p.checkId, p.n - retention);
+  }
+  async insertPings(pings: Parameters<Tx['insertPings']>[0], retention: number) {
+    for (let i = 0; i < pings.length; i += PINGS_PER_INSERT) {
+      const rows = pings.slice(i, i + PINGS_PER_INSERT);
+      await this.port.run(PING_INSERTS[rows.length - 1]!, rows.flatMap(pingValues));
+    }
+    for (const [checkId, n] of newestPingOfEach(pings)) {
+      await this.#run('DELETE FROM pings WHERE check_id = ? AND n <= ?', checkId, n - retention);
+    }
   }
   async listPings(checkId: string, page: Parameters<Tx['listPings']>[1]) {
     const before = typeof page.after === 'number' ? page.after : Number.MAX_SAFE_INTEGER;
@@ -602,19 +642,19 @@ export class SqliteTx implements Tx {
   }
 
   async insertChannel(c: Parameters<Tx['insertChannel']>[0]) {
-    await this.#run(CHANNEL_INSERT, ...channelValues(c));
+    await this.#run(CHANNEL_INSERT, ...channelValues(c, this.secrets));
   }
   async getChannel(id: string) {
     const r = await this.#one('SELECT * FROM channels WHERE id = ?', id);
-    return r ? toChannel(r) : null;
+    return r ? toChannel(r, this.secrets) : null;
   }
   async listChannels(projectId: string) {
     return (
       await this.#all('SELECT * FROM channels WHERE project_id = ? ORDER BY created_at, id', projectId)
-    ).map(toChannel);
+    ).map((r) => toChannel(r, this.secrets));
   }
   async updateChannel(c: Parameters<Tx['updateChannel']>[0]) {
-    await this.#run(CHANNEL_UPDATE, ...channelUpdateValues(c), c.id);
+    await this.#run(CHANNEL_UPDATE, ...channelUpdateValues(c, this.secrets), c.id);
   }
   async deleteChannel(id: string) {
     return (await this.#run('DELETE FROM channels WHERE id = ?', id)).changes > 0;
@@ -678,9 +718,10 @@ export class SqliteTx implements Tx {
     // `NOT IN` over an empty json_each excludes nothing.
     const rows = await this.port.claim(
       `UPDATE notifications SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
+       WHERE id IN (SELECT id FROM notifications n WHERE status = 'pending' AND next_attempt_at <= ?
                     AND (lease_until IS NULL OR lease_until <= ?)
                     AND channel_id NOT IN (SELECT value FROM json_each(?))
+                    AND NOT ${BEHIND_OLDER}
                     ORDER BY next_attempt_at LIMIT ?)
        RETURNING *`,
       [leaseUntil, owner, now, now, JSON.stringify(excludeChannels), limit],
@@ -690,7 +731,7 @@ export class SqliteTx implements Tx {
   async earliestNotificationDue() {
     const r = await this.#one(
       `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < next_attempt_at THEN next_attempt_at ELSE lease_until END) AS t
-       FROM notifications WHERE status = 'pending'`,
+       FROM notifications n WHERE status = 'pending' AND NOT ${BEHIND_OLDER}`,
     );
     return r?.t === null || r?.t === undefined ? null : Number(r.t);
   }
@@ -729,6 +770,15 @@ export class SqliteTx implements Tx {
       id,
     );
   }
+  async retryChannelNow(channelId: string, now: number) {
+    const r = await this.#run(
+      "UPDATE notifications SET next_attempt_at = ? WHERE status = 'pending' AND channel_id = ? AND next_attempt_at > ?",
+      now,
+      channelId,
+      now,
+    );
+    return r.changes;
+  }
   async releaseLeases(owner: string) {
     return releaseOwner(this.port, owner);
   }
@@ -743,25 +793,25 @@ export class SqliteTx implements Tx {
   }
 
   async insertSource(s: Parameters<Tx['insertSource']>[0]) {
-    await this.#run(SOURCE_INSERT, ...sourceValues(s));
+    await this.#run(SOURCE_INSERT, ...sourceValues(s, this.secrets));
   }
   async getSource(id: string) {
     const row = await this.#one('SELECT * FROM sources WHERE id = ?', id);
-    return row ? toSource(row) : null;
+    return row ? toSource(row, this.secrets) : null;
   }
   async getSourceByName(projectId: string, name: string) {
     const row = await this.#one('SELECT * FROM sources WHERE project_id = ? AND name = ?', projectId, name);
-    return row ? toSource(row) : null;
+    return row ? toSource(row, this.secrets) : null;
   }
   async listSources(projectId?: string) {
     const rows =
       projectId === undefined
         ? await this.#all('SELECT * FROM sources ORDER BY project_id, name')
         : await this.#all('SELECT * FROM sources WHERE project_id = ? ORDER BY name', projectId);
-    return rows.map(toSource);
+    return rows.map((r) => toSource(r, this.secrets));
   }
   async updateSource(s: Parameters<Tx['updateSource']>[0]) {
-    await this.#run(SOURCE_UPDATE, ...sourceValues(s).slice(1), s.id);
+    await this.#run(SOURCE_UPDATE, ...sourceValues(s, this.secrets).slice(1), s.id);
   }
   async deleteSource(id: string) {
     return (await this.#run('DELETE FROM sources WHERE id = ?', id)).changes > 0;
@@ -774,7 +824,7 @@ export class SqliteTx implements Tx {
        RETURNING *`,
       [leaseUntil, now, limit],
     );
-    return rows.map(toSource);
+    return rows.map((r) => toSource(r, this.secrets));
   }
   async listSourceChecks(sourceId: string) {
     return await this.#checks('WHERE source_id = ? ORDER BY slug', sourceId);
@@ -797,6 +847,30 @@ export class SqliteTx implements Tx {
     return row?.t == null ? null : Number(row.t);
   }
 
+  async insertAudit(e: Parameters<Tx['insertAudit']>[0]) {
+    await this.#run(AUDIT_INSERT, ...auditValues(e));
+  }
+  async listAudit(
+    projectId: string,
+    filter: Parameters<Tx['listAudit']>[1],
+    page: Parameters<Tx['listAudit']>[2],
+  ) {
+    const { sql, params } = auditPageQuery(projectId, filter, page, () => '?');
+    return auditPage(await this.#all(sql, ...params), page.limit);
+  }
+  async pruneAudit(before: number, limit: number) {
+    return (
+      await this.#run(
+        'DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)',
+        before,
+        limit,
+      )
+    ).changes;
+  }
+
+  async statusCounts() {
+    return toStatusCounts(await this.#all(STATUS_COUNTS_SQL));
+  }
   async getMeta(key: string) {
     const r = await this.#one('SELECT value FROM meta WHERE key = ?', key);
     return r ? String(r.value) : null;

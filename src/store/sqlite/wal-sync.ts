@@ -49,9 +49,21 @@ export class WalSync {
       this.handle ??= await open(this.walPath!, 'r+');
       await this.handle.datasync();
     } catch (err) {
-      throw new SyncError(`cannot sync ${this.walPath} to disk: ${(err as Error).message}`);
+      // the errno (ENOSPC, EIO, EROFS) says whether the disk is full or failing: storage-problem.ts
+      throw new SyncError(`cannot sync ${this.walPath} to disk: ${(err as Error).message}`, { cause: err });
     }
     this.synced = Math.max(this.synced, upTo);
+  }
+
+  /**
+   * The database was opened again (sqlite-store.ts, after a read-only file became writable):
+   * later syncs go through a new handle, on whatever WAL file is there now.
+   */
+  async reopen(): Promise<void> {
+    await this.inFlight?.catch(() => {});
+    const old = this.handle;
+    this.handle = null;
+    await old?.close().catch(() => {});
   }
 
   async close(): Promise<void> {

@@ -4,12 +4,16 @@
 import type { Hono } from 'hono';
 import { channelKindProblem } from '../../capabilities.ts';
 import {
+  addChannel,
+  deleteChannel,
   fillSigningSecret,
   newChannel,
+  saveChannel,
   sendTestAlert,
   unknownKindMessage,
 } from '../../channels/channel-changes.ts';
 import type { AppDeps } from '../../http/deps.ts';
+import { webActor } from '../../http/request-actor.ts';
 import { getNotifier } from '../../notifiers/registry.ts';
 import type { Channel } from '../../store/store.ts';
 import { requireUser, type WebEnv } from '../session.ts';
@@ -101,7 +105,7 @@ export function channelPages(app: Hono<WebEnv>, deps: AppDeps): void {
       { kind: notifier.kind, ...input },
       { id: deps.newId(), projectId: project.id, now: deps.now() },
     );
-    await store.insertChannel(channel);
+    await addChannel(store, channel, webActor(c, deps));
     if (generated !== null) {
       c.header('Cache-Control', 'no-store');
       return sendPage(c, <CreatedWithSecretPage ctx={pageCtx(c)} ch={channel} secret={generated} />, 201);
@@ -149,13 +153,8 @@ export function channelPages(app: Hono<WebEnv>, deps: AppDeps): void {
     }
     const { input } = read;
     // like the API's PATCH: a saved change clears the broken state
-    await store.updateChannel({
-      ...ch,
-      ...input,
-      brokenReason: null,
-      brokenAt: null,
-      updatedAt: deps.now(),
-    });
+    const updated = { ...ch, ...input, brokenReason: null, brokenAt: null, updatedAt: deps.now() };
+    await saveChannel(store, ch, updated, webActor(c, deps));
     return c.redirect('/channels?done=updated', 303);
   });
 
@@ -184,7 +183,7 @@ export function channelPages(app: Hono<WebEnv>, deps: AppDeps): void {
     const ch = await owned(c);
     if (!ch) return notFoundPage(c, 'channels', 'channel');
     if (!canWrite(c)) return forbiddenPage(c, 'channels');
-    await store.deleteChannel(ch.id);
+    await deleteChannel(store, ch, deps.now(), webActor(c, deps));
     return c.redirect('/channels?done=deleted', 303);
   });
 }

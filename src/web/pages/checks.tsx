@@ -4,9 +4,11 @@
 import type { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../../http/deps.ts';
+import { webActor } from '../../http/request-actor.ts';
 import {
   CheckRuleError,
   createCheck,
+  deleteCheck,
   pauseOrResume,
   SlugTakenError,
   updateCheck,
@@ -113,7 +115,7 @@ export function checkPages(app: Hono<WebEnv>, deps: AppDeps): void {
     try {
       const t = now();
       const check = await store.transaction((tx) =>
-        createCheck(tx, project.id, result.patch, { id: deps.newId(), now: t }),
+        createCheck(tx, project.id, result.patch, { id: deps.newId(), now: t }, webActor(c, deps)),
       );
       deps.onCommitted({ check, flipId: null, queued: 0 });
       return c.redirect(`/checks/${check.id}`, 303);
@@ -250,7 +252,7 @@ export function checkPages(app: Hono<WebEnv>, deps: AppDeps): void {
         const updated = await store.transaction(async (tx) => {
           // the row as it is now, not as it was when the form was read
           const fresh = (await tx.getCheck(check.id)) ?? check;
-          return updateCheck(tx, fresh, result.patch, now());
+          return updateCheck(tx, fresh, result.patch, now(), webActor(c, deps));
         });
         deps.onCommitted({ check: updated, flipId: null, queued: 0 });
         return c.redirect(`/checks/${check.id}`, 303);
@@ -266,7 +268,14 @@ export function checkPages(app: Hono<WebEnv>, deps: AppDeps): void {
       auth,
       withCheck('write', async (c, check) => {
         const committed = await store.transaction(async (tx) =>
-          pauseOrResume(tx, (await tx.getCheck(check.id)) ?? check, action, now(), baseUrl),
+          pauseOrResume(
+            tx,
+            (await tx.getCheck(check.id)) ?? check,
+            action,
+            now(),
+            baseUrl,
+            webActor(c, deps),
+          ),
         );
         deps.onCommitted(committed);
         return c.redirect(`/checks/${check.id}`, 303);
@@ -283,7 +292,7 @@ export function checkPages(app: Hono<WebEnv>, deps: AppDeps): void {
     '/checks/:id/delete',
     auth,
     withCheck('write', async (c, check) => {
-      await store.deleteCheck(check.id);
+      await store.transaction((tx) => deleteCheck(tx, check, now(), webActor(c, deps)));
       return c.redirect('/checks', 303);
     }),
   );

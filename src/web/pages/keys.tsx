@@ -4,7 +4,8 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { can } from '../../auth/users.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { createApiKey } from '../../projects/keys.ts';
+import { webActor } from '../../http/request-actor.ts';
+import { createApiKey, revokeApiKey } from '../../projects/keys.ts';
 import type { ApiKey } from '../../store/store.ts';
 import { Csrf, Notice, Page } from '../layout.tsx';
 import { Instant } from '../render.tsx';
@@ -147,11 +148,12 @@ export function keyPages(app: Hono<WebEnv>, deps: AppDeps): void {
       return render(c, <KeysPage ctx={c.var} keys={keys} values={form.values} errors={form.errors} />, 400);
     }
     const created = await deps.store.transaction((tx) =>
-      createApiKey(tx, project.id, {
-        name: form.data.name,
-        readOnly: form.data.read_only === 'on',
-        now: deps.now(),
-      }),
+      createApiKey(
+        tx,
+        project.id,
+        { name: form.data.name, readOnly: form.data.read_only === 'on', now: deps.now() },
+        webActor(c, deps),
+      ),
     );
     const keys = await deps.store.listApiKeys(project.id);
     return render(c, <KeysPage ctx={c.var} keys={keys} created={created} />);
@@ -164,7 +166,7 @@ export function keyPages(app: Hono<WebEnv>, deps: AppDeps): void {
     // only this project's keys: another project's key id is as unknown as a made-up one
     const key = id.success && (await deps.store.listApiKeys(project.id)).find((k) => k.id === id.data);
     if (!key) return notFound(c, 'API key');
-    await deps.store.deleteApiKey(key.id);
+    await deps.store.transaction((tx) => revokeApiKey(tx, key, deps.now(), webActor(c, deps)));
     return c.redirect('/keys', 303);
   });
 }

@@ -5,6 +5,7 @@
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppDeps } from '../../http/deps.ts';
+import { webActor } from '../../http/request-actor.ts';
 import {
   deleteWindow,
   quietWindow,
@@ -92,7 +93,7 @@ export function maintenancePages(app: Hono<WebEnv>, deps: AppDeps): void {
       updatedAt: now,
     });
     try {
-      await saveWindow(store, m, true, now);
+      await saveWindow(store, m, null, now, webActor(c, deps));
     } catch (err) {
       if (!(err instanceof WindowError)) throw err;
       return render(c, {
@@ -121,7 +122,7 @@ export function maintenancePages(app: Hono<WebEnv>, deps: AppDeps): void {
       now,
     });
     try {
-      await saveWindow(store, m, true, now);
+      await saveWindow(store, m, null, now, webActor(c, deps));
     } catch (err) {
       if (!(err instanceof WindowError)) throw err;
       return render(c, { problem: err.message, status: err.status });
@@ -133,7 +134,7 @@ export function maintenancePages(app: Hono<WebEnv>, deps: AppDeps): void {
     const m = await owned(c);
     if (!m) return notFoundPage(c, 'maintenance', 'maintenance window');
     if (!canWrite(c)) return forbiddenPage(c, 'maintenance');
-    await deleteWindow(store, m, deps.now());
+    await deleteWindow(store, m, deps.now(), webActor(c, deps));
     return c.redirect('/maintenance?done=deleted', 303);
   });
 }

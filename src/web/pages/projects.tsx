@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { LastOwnerError, removeMember, setRole } from '../../auth/memberships.ts';
 import { can, normalizeEmail } from '../../auth/users.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { createProject } from '../../projects/keys.ts';
+import { webActor } from '../../http/request-actor.ts';
+import { createProject, updateProject } from '../../projects/keys.ts';
 import type { Project } from '../../store/store.ts';
 import { requireUser, type WebEnv } from '../session.ts';
 import {
@@ -85,10 +86,11 @@ export function projectPages(app: Hono<WebEnv>, deps: AppDeps): void {
     if (!form.ok) return fail(form.errors);
     const user = c.var.user!;
     const now = deps.now();
+    const actor = webActor(c, deps);
     const project = await deps.store.transaction(async (tx) => {
       if (await tx.getProjectByName(form.data.name)) return null;
-      const p = await createProject(tx, form.data.name, now);
-      await tx.putMembership({ userId: user.id, projectId: p.id, role: 'owner', createdAt: now });
+      const p = await createProject(tx, form.data.name, now, actor);
+      await setRole(tx, p.id, user, 'owner', now, actor);
       return p;
     });
     if (!project) return fail({ name: taken(form.data.name) });
@@ -103,11 +105,19 @@ export function projectPages(app: Hono<WebEnv>, deps: AppDeps): void {
     const form = await readForm(c, SettingsForm);
     if (!form.ok) return show(c, { form: 'settings', values: form.values, errors: form.errors }, 400);
     const { name, silence_period } = form.data;
+    const actor = webActor(c, deps);
     const clash = await deps.store.transaction(async (tx) => {
       const same = await tx.getProjectByName(name);
       if (same && same.id !== project.id) return true;
       const current = await tx.getProject(project.id);
-      if (current) await tx.updateProject({ ...current, name, silencePeriod: silence_period });
+      if (current)
+        await updateProject(
+          tx,
+          current,
+          { ...current, name, silencePeriod: silence_period },
+          deps.now(),
+          actor,
+        );
       return false;
     });
     if (clash) return show(c, { form: 'settings', values: form.values, errors: { name: taken(name) } }, 400);
@@ -127,9 +137,10 @@ export function projectPages(app: Hono<WebEnv>, deps: AppDeps): void {
       });
     }
     const role = form.data.role;
+    const actor = webActor(c, deps);
     const added = await deps.store.transaction(async (tx) => {
       if ((await tx.listMembers(project.id)).some((m) => m.userId === user.id)) return false;
-      await tx.putMembership({ userId: user.id, projectId: project.id, role, createdAt: deps.now() });
+      await setRole(tx, project.id, user, role, deps.now(), actor);
       return true;
     });
     if (!added) return fail({ email: 'already a member: change their role in the list above' });
@@ -142,12 +153,15 @@ export function projectPages(app: Hono<WebEnv>, deps: AppDeps): void {
     const userId = z.uuid().safeParse(c.req.param('userId'));
     const form = await readForm(c, RoleForm);
     if (!form.ok) return memberProblem(c, form.errors.role ?? 'choose a role');
+    const actor = webActor(c, deps);
     try {
       const changed =
         userId.success &&
         (await deps.store.transaction(async (tx) => {
-          if (!(await tx.listMembers(project.id)).some((m) => m.userId === userId.data)) return false;
-          await setRole(tx, project.id, userId.data, form.data.role, deps.now());
+          const member = await tx.getUser(userId.data);
+          if (!member || !(await tx.listMembers(project.id)).some((m) => m.userId === member.id))
+            return false;
+          await setRole(tx, project.id, member, form.data.role, deps.now(), actor);
           return true;
         }));
       if (!changed) return notFound(c, 'member');
@@ -162,9 +176,14 @@ export function projectPages(app: Hono<WebEnv>, deps: AppDeps): void {
     const project = managed(c);
     if (!project) return forbidden(c, 'remove members');
     const userId = z.uuid().safeParse(c.req.param('userId'));
+    const actor = webActor(c, deps);
     try {
       const removed =
-        userId.success && (await deps.store.transaction((tx) => removeMember(tx, project.id, userId.data)));
+        userId.success &&
+        (await deps.store.transaction(async (tx) => {
+          const member = await tx.getUser(userId.data);
+          return member !== null && removeMember(tx, project.id, member, deps.now(), actor);
+        }));
       if (!removed) return notFound(c, 'member');
     } catch (err) {
       if (err instanceof LastOwnerError) return memberProblem(c, err.message);

@@ -5,10 +5,11 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { DUMMY_HASH, verifyPassword } from '../../auth/passwords.ts';
 import { normalizeEmail } from '../../auth/users.ts';
+import { requestAddress } from '../../http/client-address.ts';
 import type { AppDeps } from '../../http/deps.ts';
+import { RateLimiter } from '../../http/rate-limit.ts';
 import { CSRF_FIELD, loginCsrfToken, loginCsrfValid } from '../csrf.ts';
 import { Notice, Page } from '../layout.tsx';
-import { RateLimiter } from '../rate-limit.ts';
 import { endSession, isHttps, startSession, type WebEnv } from '../session.ts';
 import {
   FieldError,
@@ -19,10 +20,8 @@ import {
   type WebContext,
 } from './account-common.tsx';
 
-/** per email: five tries, then one every 30 s */
+/** per email: five tries, then one every 30 s (per client address: VIGIL_RATE_LIMIT_LOGIN) */
 export const EMAIL_LIMIT = { burst: 5, refillMs: 30_000 };
-/** per client address: more, since one office or VPN address signs in many people */
-export const ADDRESS_LIMIT = { burst: 20, refillMs: 5_000 };
 
 const WRONG = 'Wrong email or password.';
 
@@ -94,7 +93,7 @@ function LoginPage({ csrf, email, next, error, errors = {} }: LoginProps) {
 
 export function signInRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
   const byEmail = new RateLimiter(EMAIL_LIMIT);
-  const byAddress = new RateLimiter(ADDRESS_LIMIT);
+  const byAddress = deps.rateLimits?.login;
   const secure = (c: WebContext) => isHttps(c, deps.config.trustProxy, deps.config.baseUrl);
   const home = (c: WebContext) => (c.var.project ? '/checks' : '/welcome');
 
@@ -119,7 +118,8 @@ export function signInRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
     const email = normalizeEmail(form.data.email);
     const now = deps.now();
     // the address first: a guesser spread over many emails must not use up each email's tries
-    const wait = byAddress.take(deps.clientAddress(c) ?? 'unknown', now) || byEmail.take(email, now);
+    const wait =
+      (byAddress?.take(requestAddress(c, deps) ?? 'unknown', now) ?? 0) || byEmail.take(email, now);
     if (wait > 0) {
       const seconds = Math.ceil(wait / 1000);
       c.header('Retry-After', String(seconds));

@@ -2,10 +2,14 @@
 // changed and deleted by owners; and its badge links. Everyone in the project sees the list;
 // only owners get the buttons, and anyone else's POST is refused (403).
 import type { Context, Hono } from 'hono';
+import type { Actor } from '../../audit/actor.ts';
+import { fieldChanges, recordChange, recordUpdate } from '../../audit/audit-log.ts';
 import { can } from '../../auth/users.ts';
 import type { AppDeps } from '../../http/deps.ts';
+import { webActor } from '../../http/request-actor.ts';
+import { updateProject } from '../../projects/keys.ts';
 import { newBadgeKey } from '../../store/migrations/003-dashboard.ts';
-import type { Check, Project, StatusPage } from '../../store/store.ts';
+import type { Check, Project, StatusPage, Store } from '../../store/store.ts';
 import { Csrf, Notice, Page } from '../layout.tsx';
 import { listAllChecks } from '../public/list-all-checks.ts';
 import { sendPage } from '../render.tsx';
@@ -20,6 +24,49 @@ import {
 } from './status-page-form.tsx';
 
 type C = Context<WebEnv>;
+
+/**
+ * Saves a status page (new when `before` is null) or deletes it (`after` null), with the audit
+ * entry in the same transaction.
+ */
+async function writePage(
+  store: Store,
+  before: StatusPage | null,
+  after: StatusPage | null,
+  now: number,
+  actor: Actor,
+): Promise<void> {
+  const page = (after ?? before)!;
+  const target = { id: page.id, name: page.title };
+  await store.transaction(async (tx) => {
+    if (before === null) {
+      await tx.insertStatusPage(page);
+      await recordChange(tx, actor, {
+        action: 'status_page.created',
+        projectId: page.projectId,
+        target,
+        at: now,
+      });
+    } else if (after === null) {
+      if (!(await tx.deleteStatusPage(page.id))) return;
+      await recordChange(tx, actor, {
+        action: 'status_page.deleted',
+        projectId: page.projectId,
+        target,
+        at: now,
+      });
+    } else {
+      await tx.updateStatusPage(after);
+      await recordUpdate(tx, actor, {
+        action: 'status_page.updated',
+        projectId: page.projectId,
+        target,
+        at: now,
+        changes: fieldChanges(before, after, ['title', 'slug', 'checkIds']),
+      });
+    }
+  });
+}
 
 const DONE: Record<string, string> = {
   created: 'Status page created.',
@@ -60,7 +107,7 @@ export function statusPageRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
       updatedAt: now,
     };
     try {
-      await store.insertStatusPage(page);
+      await writePage(store, null, page, now, webActor(c, deps));
     } catch (err) {
       // two owners racing for one address: the unique index decides
       if (!(await slugTaken(values.slug, null))) throw err;
@@ -72,7 +119,9 @@ export function statusPageRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
   app.post('/status-pages/badge-key', async (c) => {
     const project = owned(c);
     if (!project) return forbidden(c);
-    await store.updateProject({ ...project, badgeKey: newBadgeKey() });
+    await store.transaction((tx) =>
+      updateProject(tx, project, { ...project, badgeKey: newBadgeKey() }, deps.now(), webActor(c, deps)),
+    );
     return c.redirect('/status-pages?done=badge-key#badges', 303);
   });
 
@@ -97,7 +146,8 @@ export function statusPageRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
     if (Object.keys(errors).length > 0) return editPage(c, project, page, values, errors, 400);
     const updated = { ...page, title: values.title, slug: values.slug, checkIds: values.checkIds };
     try {
-      await store.updateStatusPage({ ...updated, updatedAt: deps.now() });
+      const now = deps.now();
+      await writePage(store, page, { ...updated, updatedAt: now }, now, webActor(c, deps));
     } catch (err) {
       if (!(await slugTaken(values.slug, page.id))) throw err;
       return editPage(c, project, page, values, { slug: 'taken: another status page has this address' }, 400);
@@ -131,7 +181,7 @@ export function statusPageRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
     if (!project) return forbidden(c);
     const page = await pageOf(c, project);
     if (!page) return notFound(c);
-    await store.deleteStatusPage(page.id);
+    await writePage(store, page, null, deps.now(), webActor(c, deps));
     return c.redirect('/status-pages?done=deleted', 303);
   });
 
