@@ -108,7 +108,7 @@ if (ingest) {
       `ingest, round ${i + 1}: req/s`,
       fmt(vigil.rps),
       `raw node:http ${fmt(raw.rps)}`,
-      `${ratio(vigil.rps, raw.rps)} (aim ≥ 0.60)`,
+      `${ratio(vigil.rps, raw.rps)} (target ≥ 0.8)`,
     ]);
     summary.push([
       `ingest, round ${i + 1}: p99 latency`,

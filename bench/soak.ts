@@ -31,7 +31,9 @@ export interface SoakSample {
   atS: number;
   rssMb: number;
   fds: number;
-  /** event-loop delay over the sample, from /metrics */
+  /** handles and requests keeping the event loop alive (sockets, timers, files), from /metrics */
+  handles: number;
+  /** event-loop delay since the previous sample, from /metrics */
   loopP99Ms: number;
   loopMaxMs: number;
   pings: number;
@@ -153,8 +155,9 @@ export async function runSoak(opts: SoakOptions = SOAK_DEFAULTS): Promise<SoakRe
           atS: Math.round((Date.now() - t0) / 1000),
           rssMb: rssMb(vigil.pid),
           fds: openFds(vigil.pid),
-          loopP99Ms: metric(text, 'vigil_event_loop_delay_seconds', 'quantile="0.99"') * 1000,
-          loopMaxMs: metric(text, 'vigil_event_loop_delay_seconds', 'quantile="1"') * 1000,
+          handles: metric(text, 'nodejs_active_resources'),
+          loopP99Ms: metric(text, 'nodejs_eventloop_lag_p99_seconds') * 1000,
+          loopMaxMs: metric(text, 'nodejs_eventloop_lag_max_seconds') * 1000,
           pings: pings - lastPings,
           churn: churnCycles - lastChurn,
         });
@@ -217,7 +220,8 @@ export function soakProblems(r: SoakResult): string[] {
 
 /** First and last minute's averages: the slope a leak would show. */
 function drift(samples: SoakSample[], pick: (s: SoakSample) => number): string {
-  const perMinute = Math.max(1, Math.round(60 / (samples[1]?.atS ?? (60 - (samples[0]?.atS ?? 0) || 60))));
+  const step = samples.length > 1 ? samples[1]!.atS - samples[0]!.atS : 60;
+  const perMinute = Math.max(1, Math.round(60 / step));
   const avg = (xs: SoakSample[]) => xs.reduce((a, s) => a + pick(s), 0) / xs.length;
   const first = samples.slice(0, perMinute);
   const last = samples.slice(-perMinute);
@@ -235,6 +239,7 @@ export function soakMarkdown(r: SoakResult): string {
       `${r.churnFailed} failed; ${fmt(r.alertsReceived)} webhooks received.`,
     '',
     `First minute → last minute: RSS ${drift(r.samples, (s) => s.rssMb)} MB, open fds ${drift(r.samples, (s) => s.fds)}, ` +
+      `active handles ${drift(r.samples, (s) => s.handles)}, ` +
       `event-loop delay p99 ${drift(r.samples, (s) => s.loopP99Ms)} ms.`,
     '',
     `Every ${sampleEveryS} s:`,
@@ -244,6 +249,7 @@ export function soakMarkdown(r: SoakResult): string {
         't (s)',
         'RSS (MB)',
         'open fds',
+        'active handles',
         'loop delay p99 (ms)',
         'loop delay max (ms)',
         'pings',
@@ -253,6 +259,7 @@ export function soakMarkdown(r: SoakResult): string {
         String(s.atS),
         fmt(s.rssMb, 1),
         String(s.fds),
+        String(s.handles),
         fmt(s.loopP99Ms, 1),
         fmt(s.loopMaxMs, 1),
         fmt(s.pings),

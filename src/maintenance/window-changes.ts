@@ -1,9 +1,11 @@
 // Changes people make to maintenance windows, the same from the API and the dashboard: what a
 // valid window is, turning input into a stored window, and saving or deleting one (with its
 // audit entry) so that the alerts it held are looked at again at once.
+
 import { z } from '@hono/zod-openapi';
 import type { Actor } from '../audit/actor.ts';
 import { fieldChanges, recordChange, recordUpdate } from '../audit/audit-log.ts';
+import { UUID_PATTERN } from '../core/ids.ts';
 import { canonicalTimezone, formatDuration, validateCron } from '../core/schedule.ts';
 import { Tag } from '../http/api/check-schemas.ts';
 import { iso } from '../http/api/check-view.ts';
@@ -12,7 +14,6 @@ import type { Maintenance, Store, Tx } from '../store/store.ts';
 const DAY = 86_400;
 const MAX_WINDOW_DAYS = 31;
 export const MAX_WINDOWS = 200;
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A window that cannot be saved as it is: 400 for a bad check id, 409 for too many windows. */
 export class WindowError extends Error {
@@ -38,7 +39,7 @@ export const WindowDuration = z
 
 export const scopeFields = {
   checks: z
-    .array(z.string().regex(UUID, 'must be a check id (UUID)'))
+    .array(z.string().regex(UUID_PATTERN, 'must be a check id (UUID)'))
     .max(500, 'at most 500 checks')
     .default([])
     .openapi({ description: 'check ids it covers' }),

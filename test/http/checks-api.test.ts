@@ -576,6 +576,19 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/checks', '/checks/{id}']));
   });
 
+  it('gives every pattern as a regular expression a client can use (no JavaScript flags pasted in)', async () => {
+    const text = await (await h.app.request('/api/v1/openapi.json')).text();
+    const patterns = [...text.matchAll(/"pattern":"((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`));
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const p of patterns) {
+      expect(p, p).toMatch(/\$$|^[^^]/);
+      expect(() => new RegExp(p)).not.toThrow();
+    }
+    // the maintenance window's check ids: a UUID in either case matches as written
+    const uuid = patterns.find((p) => p.includes('{12}'));
+    expect(new RegExp(uuid!).test('0F8FAD5B-D9CB-469F-A165-70867728950E')).toBe(true);
+  });
+
   it.each([
     ['POST', '/api/v1/openapi.json'],
     ['GET', '/api/v1/checks/openapi.json'],

@@ -1,7 +1,9 @@
 // /api/v1/maintenance: windows during which alerts are held (one-off or recurring), and
 // "quiet for N minutes" in one call.
+
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Actor } from '../../audit/actor.ts';
+import { UUID_PATTERN } from '../../core/ids.ts';
 import { occurrenceAt, upcoming } from '../../core/maintenance.ts';
 import {
   deleteWindow,
@@ -11,7 +13,6 @@ import {
   scopeFields,
   toInput,
   toWindow,
-  UUID,
   WindowError,
 } from '../../maintenance/window-changes.ts';
 import type { Maintenance } from '../../store/store.ts';
@@ -90,7 +91,7 @@ export function maintenanceRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
   const { store } = deps;
 
   async function owned(projectId: string, id: string): Promise<Maintenance> {
-    const m = UUID.test(id) ? await store.getMaintenance(id.toLowerCase()) : null;
+    const m = UUID_PATTERN.test(id) ? await store.getMaintenance(id.toLowerCase()) : null;
     if (!m || m.projectId !== projectId) throw notFound('maintenance window');
     return m;
   }

@@ -39,7 +39,7 @@ const MAINTENANCE_UPDATE = `UPDATE maintenance SET ${assignments(MAINTENANCE_COL
 const PINGS_PER_INSERT = 64;
 
 /**
- * Inserts `count` pings and, riding along as in insertPing, deletes the ones they push out
+ * Inserts `count` pings and, riding along (see insertPings), deletes the ones they push out
  * by equality: $1 and $2 are the pushed-out pings' check ids and numbers.
  */
 function pingsInsert(count: number): string {
@@ -159,34 +159,15 @@ export class PgChecks extends PgAccounts {
   }
 
   async insertPing(p: Parameters<Tx['insertPing']>[0], retention: number) {
-    // The pruning rides along in the same statement (a data-modifying CTE runs whether or not
-    // it is read): one round trip instead of two; round trips are most of a ping's cost on
-    // PostgreSQL (docs/benchmarks.md). Each ping pushes exactly one ping out, so it deletes
-    // that one by equality: a range (n <= …) walks the index entries of the pings the last
-    // few transactions deleted, still there until no snapshot can see them, and cost a busy
-    // check 7x more than the insert itself. Every 256th ping sweeps the range, for what a
-    // lowered retention left behind.
-    const prune = p.n % 256 === 0 ? 'n <= $13::bigint' : 'n = $13::bigint';
-    await this.run(
-      `WITH pruned AS (DELETE FROM pings WHERE check_id = $1 AND ${prune})
-       INSERT INTO pings (check_id, n, at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated, client_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14)`,
-      p.checkId,
-      p.n,
-      p.at,
-      p.kind,
-      p.exitStatus,
-      p.method,
-      p.source,
-      p.userAgent,
-      p.rid,
-      p.durationMs,
-      p.body,
-      p.truncated ? 1 : 0,
-      p.n - retention,
-      p.clientAt,
-    );
+    await this.insertPings([p], retention);
   }
+  // The pruning rides along in the same statement (a data-modifying CTE runs whether or not
+  // it is read): one round trip instead of two; round trips are most of a ping's cost on
+  // PostgreSQL (docs/benchmarks.md). Each ping pushes exactly one ping out, so it deletes
+  // that one by equality: a range (n <= …) walks the index entries of the pings the last
+  // few transactions deleted, still there until no snapshot can see them, and cost a busy
+  // check 7x more than the insert itself. A batch holding a 256th ping sweeps the range, for
+  // what a lowered retention left behind.
   async insertPings(pings: Parameters<Tx['insertPings']>[0], retention: number) {
     for (let i = 0; i < pings.length; i += PINGS_PER_INSERT) {
       const rows = pings.slice(i, i + PINGS_PER_INSERT);
@@ -197,7 +178,6 @@ export class PgChecks extends PgAccounts {
         ...rows.flatMap(pingValues),
       );
     }
-    // what a lowered retention left behind, swept by range now and then (see insertPing)
     const sweep = new Set(pings.filter((p) => p.n % 256 === 0).map((p) => p.checkId));
     for (const [checkId, n] of newestPingOfEach(pings)) {
       if (sweep.has(checkId)) {

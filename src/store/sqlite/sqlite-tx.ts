@@ -497,31 +497,14 @@ export class SqliteTx implements Tx {
   }
 
   async insertPing(p: Parameters<Tx['insertPing']>[0], retention: number) {
-    await this.#run(
-      `INSERT INTO pings (check_id, n, at, client_at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      p.checkId,
-      p.n,
-      p.at,
-      p.clientAt,
-      p.kind,
-      p.exitStatus,
-      p.method,
-      p.source,
-      p.userAgent,
-      p.rid,
-      p.durationMs,
-      p.body,
-      p.truncated ? 1 : 0,
-    );
-    // an index range scan that usually finds nothing; cheaper than a separate pruning pass
-    await this.#run('DELETE FROM pings WHERE check_id = ? AND n <= ?', p.checkId, p.n - retention);
+    await this.insertPings([p], retention);
   }
   async insertPings(pings: Parameters<Tx['insertPings']>[0], retention: number) {
     for (let i = 0; i < pings.length; i += PINGS_PER_INSERT) {
       const rows = pings.slice(i, i + PINGS_PER_INSERT);
       await this.port.run(PING_INSERTS[rows.length - 1]!, rows.flatMap(pingValues));
     }
+    // an index range scan that usually finds nothing; cheaper than a separate pruning pass
     for (const [checkId, n] of newestPingOfEach(pings)) {
       await this.#run('DELETE FROM pings WHERE check_id = ? AND n <= ?', checkId, n - retention);
     }

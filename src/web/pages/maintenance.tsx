@@ -2,8 +2,10 @@
 // recurring windows, go quiet for 10 minutes or an hour, and delete windows. Windows are
 // checked by the API's rules and saved through the same path, so held alerts are looked at
 // again at once.
+
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { UUID_PATTERN } from '../../core/ids.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { webActor } from '../../http/request-actor.ts';
 import {
@@ -11,7 +13,6 @@ import {
   quietWindow,
   saveWindow,
   toWindow,
-  UUID,
   WindowDuration,
   WindowError,
 } from '../../maintenance/window-changes.ts';
@@ -73,7 +74,7 @@ export function maintenancePages(app: Hono<WebEnv>, deps: AppDeps): void {
   async function owned(c: Ctx): Promise<Maintenance | null> {
     const project = c.get('project');
     const id = c.req.param('id') ?? '';
-    if (!project || !UUID.test(id)) return null;
+    if (!project || !UUID_PATTERN.test(id)) return null;
     const m = await store.getMaintenance(id.toLowerCase());
     return m && m.projectId === project.id ? m : null;
   }
