@@ -104,8 +104,9 @@ export function describeAction(action: PingAction): string {
 }
 
 /**
- * Sends one ping. Network errors, timeouts and 5xx answers are retried after each backoff
- * step; a 4xx is final at once (an unknown check does not appear by waiting).
+ * Sends one ping. Network errors, timeouts, 5xx and 429 answers are retried after each backoff
+ * step (after a 429, at least its Retry-After, up to 10 s); any other 4xx is final at once (an
+ * unknown check does not appear by waiting).
  */
 export async function sendPing(
   target: PingTarget,
@@ -116,8 +117,12 @@ export async function sendPing(
   const backoff = opts.backoffMs ?? DEFAULT_BACKOFF_MS;
   const url = actionUrl(target, action, opts.rid);
   let last: PingResult = { ok: false, status: null, why: 'not sent' };
+  let retryAfterMs = 0;
   for (let attempt = 0; attempt <= backoff.length; attempt++) {
-    if (attempt > 0) await new Promise((r) => setTimeout(r, backoff[attempt - 1]));
+    if (attempt > 0) {
+      const wait = Math.max(backoff[attempt - 1]!, retryAfterMs);
+      await new Promise((r) => setTimeout(r, wait));
+    }
     try {
       const res = await doFetch(url, {
         method: 'POST',
@@ -133,7 +138,10 @@ export async function sendPing(
       const text = (await res.text()).trim().slice(0, 200);
       if (res.ok) return { ok: true, status: res.status };
       last = { ok: false, status: res.status, why: `HTTP ${res.status}${text ? ` ${text}` : ''}` };
-      if (res.status < 500) return last;
+      if (res.status === 429) {
+        const seconds = Number(res.headers.get('retry-after'));
+        retryAfterMs = Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), 10) * 1000 : 0;
+      } else if (res.status < 500) return last;
     } catch (err) {
       last = { ok: false, status: null, why: reason(err) };
     }

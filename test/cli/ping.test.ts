@@ -1,6 +1,7 @@
 // `vigil ping` in-process against the real server: each action, by UUID and by slug.
-import { describe, expect, it } from 'vitest';
-import { freePort } from '../e2e/server-process.ts';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { apiClient, freePort, startVigil, tempDir, type VigilProcess } from '../e2e/server-process.ts';
 import { getCheck, makeCheck, pingsOf, useJobServer, vigilIn } from './job-server.ts';
 
 const server = useJobServer('vigil-ping-');
@@ -87,5 +88,31 @@ describe('vigil ping', () => {
     [['ping', 'x', '--rid', 'not-a-uuid']],
   ])('rejects bad usage with exit 2: %j', async (argv) => {
     expect((await vigilIn(argv, server.env)).code).toBe(2);
+  });
+});
+
+describe('vigil ping against a rate limit', () => {
+  const tmp = tempDir('vigil-ping-429-');
+  let vigil: VigilProcess | undefined;
+  afterAll(async () => {
+    await vigil?.stop();
+    tmp.remove();
+  });
+
+  it('waits out a 429 for its Retry-After and then gets the ping in', async () => {
+    // one ping a second per check: the second in a row is refused, and taken a second later
+    vigil = await startVigil({ dbPath: join(tmp.dir, 'vigil.db'), env: { VIGIL_RATE_LIMIT_PING: '1/1' } });
+    const api = apiClient(vigil.url, vigil.bootstrap!.key);
+    const made = await api<{ id: string }>('POST', '/checks', {
+      name: 'limited',
+      slug: 'limited',
+      schedule: { kind: 'interval', period: 3600, grace: 60 },
+    });
+    expect(made.status).toBe(201);
+    const env = { VIGIL_URL: vigil.url, VIGIL_PING_KEY: vigil.bootstrap!.pingKey, HOME: tmp.dir };
+    expect(await vigilIn(['ping', 'limited'], env)).toEqual({ code: 0, out: '', err: '' });
+    expect(await vigilIn(['ping', 'limited'], env)).toEqual({ code: 0, out: '', err: '' });
+    const pings = await api<{ pings: unknown[] }>('GET', `/checks/${made.body.id}/pings`);
+    expect(pings.body.pings).toHaveLength(2);
   });
 });
