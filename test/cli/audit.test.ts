@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeUsersCommand } from '../../src/cli/commands/users.ts';
 import type { Io } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { AuditEntry } from '../../src/store/store.ts';
 import { tempDir } from '../e2e/server-process.ts';
+import { vigilIn } from './job-server.ts';
 
 const tmp = tempDir('vigil-cli-audit-');
 afterAll(() => tmp.remove());
@@ -32,9 +32,9 @@ function io(): Io & { text(): string } {
 }
 
 async function vigil(...argv: string[]): Promise<string> {
-  const x = io();
-  expect(await main(argv, x), x.text()).toBe(0);
-  return x.text();
+  const run = await vigilIn(argv, env);
+  expect(run.code, run.err).toBe(0);
+  return run.out;
 }
 
 async function users(...argv: string[]): Promise<void> {

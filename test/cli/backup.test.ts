@@ -5,8 +5,6 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, writeFile
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Io } from '../../src/cli/io.ts';
-import { main } from '../../src/cli/main.ts';
 import {
   apiClient,
   runVigil,
@@ -15,21 +13,7 @@ import {
   type VigilProcess,
   waitFor,
 } from '../e2e/server-process.ts';
-
-async function vigilCli(argv: string[], env: Record<string, string>) {
-  let out = '';
-  let err = '';
-  const io: Io = {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    env,
-  };
-  return { code: await main(argv, io), out, err };
-}
+import { vigilIn } from './job-server.ts';
 
 /** `loops` clients pinging one check each as fast as they are answered, each ping's body unique. */
 function steadyPings(baseUrl: string, pingKey: string, loops: number) {
@@ -133,7 +117,7 @@ describe('vigil backup and vigil restore', () => {
 
   it('refuses to restore while a vigil serves the database, and changes nothing', async () => {
     const before = readFileSync(liveDb);
-    const run = await vigilCli(['restore', backupFile], env);
+    const run = await vigilIn(['restore', backupFile], env);
     expect(run.code).toBe(1);
     expect(run.err).toMatch(
       new RegExp(`cannot restore now: another vigil \\(pid ${live!.pid}\\) is serving`),
@@ -146,7 +130,7 @@ describe('vigil backup and vigil restore', () => {
   it('restores into a stopped, empty data directory, and vigil serves the checks from it', async () => {
     const dbPath = join(tmp.dir, 'fresh', 'vigil.db');
     const freshEnv = { ...env, VIGIL_DATABASE_URL: `sqlite:${dbPath}` };
-    const run = await vigilCli(['restore', backupFile], freshEnv);
+    const run = await vigilIn(['restore', backupFile], freshEnv);
     expect(run.code, run.err).toBe(0);
     expect(run.out).toMatch(/^restored .* 4 checks, \d+ pings\n/);
     // the channel secrets are sealed with the live directory's key: restored with the database
@@ -178,7 +162,7 @@ describe('vigil backup and vigil restore', () => {
   it('keeps the database it replaces, with its WAL, beside the restored one', async () => {
     await live!.kill();
     const liveBodies = pingBodies(liveDb);
-    const run = await vigilCli(['restore', backupFile, '--json'], env);
+    const run = await vigilIn(['restore', backupFile, '--json'], env);
     expect(run.code, run.err).toBe(0);
     const out = JSON.parse(run.out) as { previous: string; pings: number; secret_key_file: string | null };
     expect(out.secret_key_file).toBe(join(dirname(liveDb), 'secret.key'));
@@ -204,7 +188,7 @@ describe('vigil backup and vigil restore', () => {
       [other, /not one of vigil's/],
       [join(tmp.dir, 'missing.db'), /there is no file/],
     ] as const) {
-      const run = await vigilCli(['restore', file], freshEnv);
+      const run = await vigilIn(['restore', file], freshEnv);
       expect(run.code, file).toBe(1);
       expect(run.err).toMatch(why);
       expect(run.err).toContain('nothing was changed');
@@ -213,10 +197,10 @@ describe('vigil backup and vigil restore', () => {
   });
 
   it('will not overwrite a file without --force, nor back up a database that does not exist', async () => {
-    const exists = await vigilCli(['backup', backupFile], env);
+    const exists = await vigilIn(['backup', backupFile], env);
     expect(exists.code).toBe(1);
     expect(exists.err).toMatch(/exists; remove it or pass --force/);
-    const none = await vigilCli(['backup', join(tmp.dir, 'b.db')], {
+    const none = await vigilIn(['backup', join(tmp.dir, 'b.db')], {
       VIGIL_DATABASE_URL: `sqlite:${join(tmp.dir, 'nowhere', 'vigil.db')}`,
     });
     expect(none.code).toBe(1);
@@ -226,10 +210,10 @@ describe('vigil backup and vigil restore', () => {
 
   it('points PostgreSQL users to pg_dump and pg_restore, without showing the password', async () => {
     const pgEnv = { VIGIL_DATABASE_URL: 'postgres://vigil:s3cret-pw@127.0.0.1:1/vigil' };
-    const backup = await vigilCli(['backup', 'vigil.dump'], pgEnv);
+    const backup = await vigilIn(['backup', 'vigil.dump'], pgEnv);
     expect(backup.code).toBe(1);
     expect(backup.err).toContain('pg_dump');
-    const restore = await vigilCli(['restore', 'vigil.dump'], pgEnv);
+    const restore = await vigilIn(['restore', 'vigil.dump'], pgEnv);
     expect(restore.code).toBe(1);
     expect(restore.err).toContain('pg_restore');
     expect(backup.err + restore.err).not.toContain('s3cret-pw');
