@@ -7,7 +7,7 @@ import { DUMMY_HASH, verifyPassword } from '../../auth/passwords.ts';
 import { normalizeEmail } from '../../auth/users.ts';
 import { requestAddress } from '../../http/client-address.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { RateLimiter } from '../../http/rate-limit.ts';
+import { RateLimiter, retryAfterSeconds } from '../../http/rate-limit.ts';
 import { CSRF_FIELD, loginCsrfToken, loginCsrfValid } from '../csrf.ts';
 import { Notice, Page } from '../layout.tsx';
 import { endSession, isHttps, startSession, type WebEnv } from '../session.ts';
@@ -121,7 +121,7 @@ export function signInRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
     const wait =
       (byAddress?.take(requestAddress(c, deps) ?? 'unknown', now) ?? 0) || byEmail.take(email, now);
     if (wait > 0) {
-      const seconds = Math.ceil(wait / 1000);
+      const seconds = retryAfterSeconds(wait);
       c.header('Retry-After', String(seconds));
       const error = `Too many sign-in attempts. Try again in ${seconds} s.`;
       return render(c, <LoginPage csrf={csrf} email={form.data.email} next={next} error={error} />, 429);
