@@ -9,6 +9,7 @@ const ON_D1_TOO = [
   'test/ingest/ingest.test.ts',
   'test/scheduler/alerting.test.ts',
   'test/scheduler/provider-outage.test.ts',
+  'test/scheduler/claims.test.ts',
   'test/http/ping-protocol.test.ts',
   'test/http/checks-api.test.ts',
   'test/http/compat-*.test.ts',

@@ -14,7 +14,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type DashboardResult, dashboardMarkdown, dashboardProblems, runDashboard } from './dashboard.ts';
-import { type DetectionResult, detectionMarkdown, detectionProblems, runDetection } from './detection.ts';
+import {
+  DETECTION_DEFAULTS,
+  type DetectionResult,
+  detectionMarkdown,
+  detectionProblems,
+  runDetection,
+} from './detection.ts';
 import { INGEST_DEFAULTS, type IngestResult, ingestMarkdown, ingestProblems, runIngest } from './ingest.ts';
 import { type PostgresBenchResult, postgresMarkdown, postgresProblems, runPostgres } from './postgres.ts';
 import { type ProfileResult, profileMarkdown, runProfile } from './profile.ts';
@@ -52,6 +58,8 @@ const { values, positionals } = parseArgs({
     warmup: { type: 'string' },
     connections: { type: 'string' },
     rounds: { type: 'string' },
+    checks: { type: 'string' },
+    due: { type: 'string' },
   },
 });
 
@@ -81,7 +89,12 @@ const machine = machineLine();
 let ingest: IngestResult | null = null;
 let detection: DetectionResult | null = null;
 if (selected.includes('ingest')) ingest = await runIngest(ingestOptions);
-if (selected.includes('detection')) detection = await runDetection();
+if (selected.includes('detection'))
+  detection = await runDetection({
+    ...DETECTION_DEFAULTS,
+    checks: positive(values.checks, DETECTION_DEFAULTS.checks, 'checks'),
+    due: positive(values.due, DETECTION_DEFAULTS.due, 'due'),
+  });
 let dashboard: DashboardResult | null = null;
 if (selected.includes('dashboard')) dashboard = await runDashboard();
 let postgres: PostgresBenchResult | null = null;
