@@ -3,10 +3,9 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { CheckRuleError, SlugTakenError } from '../ingest/check-changes.ts';
-import { databaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../store/database-unavailable.ts';
-import { STORAGE_RETRY_AFTER_S, storageProblem } from '../store/storage-problem.ts';
-import { ConflictError, isUniqueViolation } from '../store/store.ts';
+import { isUniqueViolation } from '../store/store.ts';
 import { RateLimitedError } from './rate-limit.ts';
+import { type Unavailable, unavailable } from './unavailable.ts';
 
 /** The one shape every API error has: `{ "error": { "code", "message", "details"? } }`. */
 export interface ErrorBody {
@@ -66,6 +65,28 @@ export function fieldError(field: string, problem: string): ApiError {
   return new ApiError(400, 'invalid_request', `${field}: ${problem}`, [{ field, message: problem }]);
 }
 
+/** What a request answered 503 says: the code a client can act on, and why in words. */
+export function unavailableError(why: Unavailable): ErrorBody['error'] {
+  switch (why.reason) {
+    case 'storage':
+      return {
+        code: 'storage_unavailable',
+        message: `vigil cannot use its database right now: ${why.problem.what}; send the request again later`,
+      };
+    case 'database':
+      return {
+        code: 'database_unavailable',
+        message:
+          'vigil cannot reach its database right now (it may be restarting): send the request again in a few seconds',
+      };
+    case 'busy':
+      return {
+        code: 'busy',
+        message: 'what this request changes was changing under it; nothing was saved: send it again',
+      };
+  }
+}
+
 /** The app's one error handler: known errors keep their status, anything else is a logged 500. */
 export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) => void) {
   if (err instanceof ApiError) {
@@ -97,16 +118,6 @@ export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) =>
     c.header('Retry-After', String(err.retryAfter));
     return errorResponse(c, 429, { error: { code: 'rate_limited', message: err.message } });
   }
-  // On D1 a change kept losing the race for its rows to other requests: nothing was written.
-  if (err instanceof ConflictError) {
-    c.header('Retry-After', '1');
-    return errorResponse(c, 503, {
-      error: {
-        code: 'busy',
-        message: 'what this request changes was changing under it; nothing was saved: send it again',
-      },
-    });
-  }
   // The checks before an insert passed, but another request inserted the same key meanwhile.
   if (isUniqueViolation(err)) {
     return errorResponse(c, 409, {
@@ -116,27 +127,11 @@ export function toErrorResponse(err: unknown, c: Context, log: (err: unknown) =>
       },
     });
   }
-  // The database refuses writes (disk full, read-only): reads go on; this waits for the fix.
-  const problem = storageProblem(err);
-  if (problem) {
-    c.header('Retry-After', String(STORAGE_RETRY_AFTER_S));
-    return errorResponse(c, 503, {
-      error: {
-        code: 'storage_unavailable',
-        message: `vigil cannot use its database right now: ${problem.what}; send the request again later`,
-      },
-    });
-  }
-  // The database server is restarting or failing over: nothing was saved; it passes by itself.
-  if (databaseUnavailable(err)) {
-    c.header('Retry-After', String(UNAVAILABLE_RETRY_AFTER_S));
-    return errorResponse(c, 503, {
-      error: {
-        code: 'database_unavailable',
-        message:
-          'vigil cannot reach its database right now (it may be restarting): send the request again in a few seconds',
-      },
-    });
+  // Nothing was saved, for a reason that passes (reads go on): said why, and when to come back.
+  const why = unavailable(err);
+  if (why) {
+    c.header('Retry-After', String(why.retryAfterS));
+    return errorResponse(c, 503, { error: unavailableError(why) });
   }
   log(err);
   return errorResponse(c, 500, {

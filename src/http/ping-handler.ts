@@ -10,11 +10,9 @@ import { SLUG_PATTERN } from '../core/slug.ts';
 import type { PingKind } from '../core/types.ts';
 import { parseClientTime } from '../ingest/client-time.ts';
 import type { Ingestor, PingOutcome, PingRequest } from '../ingest/ingest.ts';
-import { databaseUnavailable, UNAVAILABLE_RETRY_AFTER_S } from '../store/database-unavailable.ts';
-import { STORAGE_RETRY_AFTER_S, storageProblem } from '../store/storage-problem.ts';
-import { ConflictError } from '../store/store.ts';
 import { proxiedClient } from './client-address.ts';
 import { type RateLimits, retryAfterSeconds } from './rate-limit.ts';
+import { type Unavailable, unavailable } from './unavailable.ts';
 
 const PING_KEY = /^[A-Za-z0-9_-]{8,64}$/;
 const UTF8 = new TextDecoder();
@@ -150,6 +148,19 @@ export function pingWait(limits: RateLimits, key: string, address: string | null
   return limits.pingAddress?.take(address ?? 'unknown', now) || (limits.ping?.take(key, now) ?? 0);
 }
 
+/** What a ping answered 503 says, in plain text. */
+function refusal(why: Unavailable): string {
+  switch (why.reason) {
+    case 'storage':
+      return `vigil cannot store pings right now: ${why.problem.what}; send it again later`;
+    case 'database':
+      return 'vigil cannot reach its database right now; send the ping again in a few seconds';
+    case 'busy':
+      // a burst of pings to one check from many places can keep one losing the race for its row
+      return 'busy: the check changed while this ping was stored; send it again';
+  }
+}
+
 export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<PingHttpResponse> {
   const { method } = req;
   if (method === 'OPTIONS') return { status: 204, text: '', headers: PREFLIGHT };
@@ -235,28 +246,10 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
       clientAt: parseClientTime(req.query('ts') ?? req.header('x-vigil-client-time')),
     });
   } catch (err) {
-    // The database refuses writes (disk full, read-only): the client is told why, and to come back.
-    const problem = storageProblem(err);
-    if (problem) {
-      return answer(503, `vigil cannot store pings right now: ${problem.what}; send it again later`, {
-        ...limit,
-        'Retry-After': String(STORAGE_RETRY_AFTER_S),
-      });
-    }
-    // The database server is restarting or failing over: nothing was stored; it passes by itself.
-    if (databaseUnavailable(err)) {
-      return answer(503, 'vigil cannot reach its database right now; send the ping again in a few seconds', {
-        ...limit,
-        'Retry-After': String(UNAVAILABLE_RETRY_AFTER_S),
-      });
-    }
-    // On D1 a burst of pings to one check from many places can keep one losing the race for
-    // its row: nothing was stored, and the client is told to send it again.
-    if (!(err instanceof ConflictError)) throw err;
-    return answer(503, 'busy: the check changed while this ping was stored; send it again', {
-      ...limit,
-      'Retry-After': '1',
-    });
+    // Nothing was stored, for a reason that passes: the client is told why, and when to come back.
+    const why = unavailable(err);
+    if (!why) throw err;
+    return answer(503, refusal(why), { ...limit, 'Retry-After': String(why.retryAfterS) });
   }
   if (outcome.result === 'not-found') return answer(404, 'not found', limit);
   if (outcome.result === 'ok' && outcome.created) return answer(201, 'Created', limit);

@@ -7,8 +7,10 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { CheckRuleError, SlugTakenError } from '../../ingest/check-changes.ts';
 import type { Check, Store } from '../../store/store.ts';
+import { unavailableError } from '../errors.ts';
 import { RateLimitedError } from '../rate-limit.ts';
 import { loggablePath } from '../request-id.ts';
+import { unavailable } from '../unavailable.ts';
 
 export class CompatError extends Error {
   constructor(
@@ -37,6 +39,12 @@ export function flatErrors(
     if (err instanceof RateLimitedError) {
       c.header('Retry-After', String(err.retryAfter));
       return c.json({ error: 'Too Many Requests', details: err.message }, 429);
+    }
+    // nothing was saved, for a reason that passes (a full disk, a database restarting)
+    const why = unavailable(err);
+    if (why) {
+      c.header('Retry-After', String(why.retryAfterS));
+      return c.json({ error: 'Service Unavailable', details: unavailableError(why).message }, 503);
     }
     log(err, `unhandled error on ${c.req.method} ${loggablePath(c.req.path)}`, {
       req_id: c.get('requestId'),
