@@ -1,7 +1,8 @@
 // Detection latency: 100,000 checks in the database, 1,000 of them due at the same instant.
-// The real DeadlineScheduler runs on the system clock; a claimer loop stands in for the
-// dispatcher and records, for every notification, how long after its check's deadline it
-// could be claimed. Everything runs in this process: on a temp SQLite file, or on a fresh
+// The real DeadlineScheduler runs on the system clock. For every due check it records how
+// long after the deadline its alert was queued (the sweep's transaction committed and synced:
+// the target), and a claimer loop standing in for the dispatcher (it claims and never
+// delivers, so each claim passes over all it claimed before) records when it could be claimed. Everything runs in this process: on a temp SQLite file, or on a fresh
 // PostgreSQL database with one or more schedulers (each with its own pool and node id, as
 // separate nodes would be) sharing the due checks through their claims.
 
@@ -85,6 +86,23 @@ export function postgresTarget(nodes: number): DetectionTarget {
   };
 }
 
+interface Latency {
+  p50: number;
+  p99: number;
+  max: number;
+  min: number;
+}
+
+function latency(values: number[]): Latency {
+  values.sort((a, b) => a - b);
+  return {
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    max: values.at(-1) ?? Number.NaN,
+    min: values[0] ?? Number.NaN,
+  };
+}
+
 export interface DetectionResult {
   label: string;
   nodes: number;
@@ -92,9 +110,14 @@ export interface DetectionResult {
   insertMs: number;
   dbBytes: number;
   claimed: number;
+  /** due checks whose notification was committed to the outbox */
+  queued: number;
   /** claims of rows that were not expected (should be 0) */
   unexpected: number;
-  latencyMs: { p50: number; p99: number; max: number; min: number };
+  /** deadline → a claimer (standing in for the dispatcher) took the notification */
+  latencyMs: Latency;
+  /** deadline → the transaction holding the notification committed (and reached the disk) */
+  queuedMs: Latency;
   /** sweeps that found due checks */
   sweeps: { due: number; flipped: number; queued: number; startLagMs: number; durationMs: number }[];
   /** the longest time the event loop could not run anything else (HTTP, the dispatcher) meanwhile */
@@ -168,6 +191,7 @@ export async function runDetection(
 ): Promise<DetectionResult> {
   const db = await target.database();
   const stores: Store[] = [];
+  const queuedAt: { checkId: string; at: number }[] = [];
   const schedulers: DeadlineScheduler[] = [];
   let closed = false;
   const close = async () => {
@@ -186,6 +210,10 @@ export async function runDetection(
           baseUrl: BASE_URL,
           logger: pino({ level: 'silent' }),
           nodeId: `bench-${i + 1}`,
+          // called once the sweep's transaction committed and reached the disk
+          onCommitted: (c) => {
+            if (c.queued > 0) queuedAt.push({ checkId: c.check.id, at: Date.now() });
+          },
         }),
       );
     }
@@ -267,7 +295,10 @@ export async function runDetection(
 
     await close();
     const dbBytes = await db.sizeBytes();
-    latencies.sort((a, b) => a - b);
+    const queued = queuedAt.flatMap((q) => {
+      const d = deadlineOf.get(q.checkId);
+      return d === undefined ? [] : [q.at - d];
+    });
     return {
       label: target.label,
       nodes: target.nodes,
@@ -276,12 +307,9 @@ export async function runDetection(
       dbBytes,
       claimed: latencies.length,
       unexpected,
-      latencyMs: {
-        p50: percentile(latencies, 50),
-        p99: percentile(latencies, 99),
-        max: latencies.at(-1) ?? Number.NaN,
-        min: latencies[0] ?? Number.NaN,
-      },
+      latencyMs: latency(latencies),
+      queuedMs: latency(queued),
+      queued: queued.length,
       sweeps,
       longestStallMs: stalls.max / 1e6,
       emptySweepUs,
@@ -297,7 +325,10 @@ export function detectionProblems(r: DetectionResult): string[] {
   if (r.claimed < r.options.due)
     problems.push(`only ${r.claimed} of ${r.options.due} notifications were claimed`);
   if (r.unexpected > 0) problems.push(`${r.unexpected} unexpected or repeated claims`);
-  if (!(r.latencyMs.p99 <= 1000)) problems.push(`p99 ${fmt(r.latencyMs.p99)} ms misses the 1 s target`);
+  if (r.queued < r.options.due)
+    problems.push(`only ${r.queued} of ${r.options.due} checks queued their alert`);
+  if (!(r.queuedMs.p99 <= 1000))
+    problems.push(`deadline → queued p99 ${fmt(r.queuedMs.p99)} ms misses the 1 s target`);
   return problems;
 }
 
@@ -310,12 +341,15 @@ export function detectionMarkdown(r: DetectionResult): string {
     table(
       ['measure', 'value'],
       [
-        ['notifications claimed', `${fmt(r.claimed)} of ${fmt(due)}`],
-        ['deadline → claimed, p50', `${fmt(r.latencyMs.p50)} ms`],
+        ['notifications queued (committed to the outbox)', `${fmt(r.queued)} of ${fmt(due)}`],
+        ['deadline → queued, p50', `${fmt(r.queuedMs.p50)} ms`],
         [
-          'deadline → claimed, p99 (target ≤ 1,000 ms)',
-          `${fmt(r.latencyMs.p99)} ms ${r.latencyMs.p99 <= 1000 ? '✓' : '✗'}`,
+          'deadline → queued, p99 (target ≤ 1,000 ms)',
+          `${fmt(r.queuedMs.p99)} ms ${r.queuedMs.p99 <= 1000 ? '✓' : '✗'}`,
         ],
+        ['notifications claimed by the stand-in dispatcher', `${fmt(r.claimed)} of ${fmt(due)}`],
+        ['deadline → claimed, p50', `${fmt(r.latencyMs.p50)} ms`],
+        ['deadline → claimed, p99', `${fmt(r.latencyMs.p99)} ms`],
         ['deadline → claimed, max', `${fmt(r.latencyMs.max)} ms`],
         [
           'sweeps that found due checks',

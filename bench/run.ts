@@ -131,15 +131,7 @@ if (ingest) {
     ]);
   }
 }
-if (detection) {
-  const { p50, p99, max } = detection.latencyMs;
-  summary.push([
-    'detection: deadline → notification claimed',
-    `p50 ${fmt(p50)} ms · p99 ${fmt(p99)} ms · max ${fmt(max)} ms`,
-    `empty sweep ${fmt(detection.emptySweepUs, 1)} µs`,
-    `p99 ${p99 <= 1000 ? '≤' : '>'} 1 s target`,
-  ]);
-}
+if (detection) summary.push(...detectionRows('detection', detection));
 
 if (postgres) {
   const { raw, sqlite, postgres: pg } = postgres.ingest;
@@ -157,13 +149,7 @@ if (postgres) {
       `one node ${fmt(one.rps)}`,
       ratio(three.rps, one.rps),
     ]);
-  for (const d of postgres.detection)
-    summary.push([
-      `detection, ${d.label}: deadline → notification claimed`,
-      `p50 ${fmt(d.latencyMs.p50)} ms · p99 ${fmt(d.latencyMs.p99)} ms · max ${fmt(d.latencyMs.max)} ms`,
-      `empty sweep ${fmt(d.emptySweepUs, 1)} µs`,
-      `p99 ${d.latencyMs.p99 <= 1000 ? '≤' : '>'} 1 s target`,
-    ]);
+  for (const d of postgres.detection) summary.push(...detectionRows(`detection, ${d.label}`, d));
 }
 
 if (workers) {
@@ -196,13 +182,12 @@ if (rateLimit) {
     ]);
 }
 if (scale) {
-  const { p50, p99 } = scale.detection.latencyMs;
-  summary.push([
-    `scale: ${fmt(scale.options.due)} of ${fmt(scale.options.checks)} checks due in one second → queued`,
-    `p50 ${fmt(p50)} ms · p99 ${fmt(p99)} ms`,
-    `empty sweep ${fmt(scale.detection.emptySweepUs, 1)} µs`,
-    `p99 ${p99 <= 1000 ? '≤' : '>'} 1 s target`,
-  ]);
+  summary.push(
+    ...detectionRows(
+      `scale: ${fmt(scale.options.due)} of ${fmt(scale.options.checks)} checks due in one second`,
+      scale.detection,
+    ),
+  );
 }
 if (dashboard) {
   summary.push([
@@ -254,3 +239,17 @@ const problems = [
 ];
 for (const p of problems) console.error(`[bench] PROBLEM: ${p}`);
 if (problems.length > 0) process.exitCode = 1;
+
+/** Deadline → queued (the target) and deadline → claimed by the stand-in dispatcher. */
+function detectionRows(label: string, d: DetectionResult): string[][] {
+  const { queuedMs: q, latencyMs: c } = d;
+  return [
+    [
+      `${label}: deadline → alert queued`,
+      `p50 ${fmt(q.p50)} ms · p99 ${fmt(q.p99)} ms · max ${fmt(q.max)} ms`,
+      `empty sweep ${fmt(d.emptySweepUs, 1)} µs`,
+      `p99 ${q.p99 <= 1000 ? '≤' : '>'} 1 s target`,
+    ],
+    [`${label}: deadline → claimed by a dispatcher`, `p50 ${fmt(c.p50)} ms · p99 ${fmt(c.p99)} ms`, '', ''],
+  ];
+}
