@@ -7,6 +7,7 @@ import { transition } from '../core/status.ts';
 import type { Transition } from '../core/types.ts';
 import { type Committed, ConflictError, commitTransition } from '../ingest/commit-transition.ts';
 import type { Log } from '../log.ts';
+import { databaseUnavailable } from '../store/database-unavailable.ts';
 import { cachedReads } from '../store/read-cache.ts';
 import { storageProblem } from '../store/storage-problem.ts';
 import type { Check, Store, Tx } from '../store/store.ts';
@@ -88,8 +89,9 @@ export class DeadlineScheduler extends EventEmitter<{
     try {
       await this.recoverFromOutage();
     } catch (err) {
-      // The database refuses writes (a read-only file): the loop recovers once it takes them.
-      if (storageProblem(err) === null) throw err;
+      // The database refuses writes (a read-only file) or cannot be reached: the loop
+      // recovers once it works.
+      if (!outage(err)) throw err;
       this.starved = true;
     }
     this.running = this.loop();
@@ -126,9 +128,11 @@ export class DeadlineScheduler extends EventEmitter<{
         due = Math.max(due, await this.runTimers(now, batchSize));
         await this.writeLiveness(now);
       } catch (err) {
-        // A refusal was logged once by the storage monitor; the sweep waits for it to end.
-        if (storageProblem(err) !== null) this.starved = true;
-        else logger.error({ err }, 'deadline sweep failed; retrying in 1 s');
+        // Pings are refused meanwhile (503), so deadlines that pass now are not the checks'
+        // fault: once the database works again they get a fresh grace first.
+        if (outage(err)) this.starved = true;
+        // A refusal was logged once by the storage monitor; an unreachable database is not.
+        if (storageProblem(err) === null) logger.error({ err }, 'deadline sweep failed; retrying in 1 s');
         // emit('error') throws when nobody listens, which would end the loop
         if (this.listenerCount('error') > 0) this.emit('error', err);
         await this.alarm.sleepUntil(clock.now() + 1000); // the alarm, so stop() need not wait
@@ -363,6 +367,11 @@ export class DeadlineScheduler extends EventEmitter<{
       this.options.logger.warn({ moved, downSinceMs: now - aliveAt }, 'gave starved deadlines a fresh grace');
     this.emit('recovered', moved);
   }
+}
+
+/** The database refuses writes (disk full, read-only) or cannot be reached (restarting). */
+function outage(err: unknown): boolean {
+  return storageProblem(err) !== null || databaseUnavailable(err);
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
