@@ -10,7 +10,7 @@ import { SLUG_PATTERN } from '../core/slug.ts';
 import type { PingKind } from '../core/types.ts';
 import { parseClientTime } from '../ingest/client-time.ts';
 import type { Ingestor, PingOutcome, PingRequest } from '../ingest/ingest.ts';
-import { proxiedClient } from './client-address.ts';
+import { limitKey, proxiedClient } from './client-address.ts';
 import { type RateLimits, retryAfterSeconds } from './rate-limit.ts';
 import { type Unavailable, unavailable } from './unavailable.ts';
 
@@ -145,7 +145,7 @@ function decodeSegments(path: string): string[] | null {
  * The address first: a flood spread over many keys must not use up each key's pings.
  */
 export function pingWait(limits: RateLimits, key: string, address: string | null, now: number): number {
-  return limits.pingAddress?.take(address ?? 'unknown', now) || (limits.ping?.take(key, now) ?? 0);
+  return limits.pingAddress?.take(limitKey(address), now) || (limits.ping?.take(key, now) ?? 0);
 }
 
 /** What a ping answered 503 says, in plain text. */

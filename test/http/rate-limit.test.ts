@@ -1,7 +1,9 @@
 // The token buckets themselves, their settings, and the limits as the Hono app applies them (the
 // ping route Workers use, the compat heartbeat, sign-in), on the harness's ManualClock.
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
+import { limitKey } from '../../src/http/client-address.ts';
 import { RateLimiter, retryAfterSeconds } from '../../src/http/rate-limit.ts';
 import { loadWorkerConfig } from '../../src/runtimes/workers/worker-config.ts';
 import { createHarness, type Harness } from '../helpers/harness.ts';
@@ -163,6 +165,20 @@ describe('in the Hono app (the routes Workers serve)', () => {
     expect((await ping(one, '10.0.0.2')).status).toBe(200);
   });
 
+  it('counts IPv6 clients by their /64, which one host can send from all of', async () => {
+    h = await createHarness({ trustProxy: true, rateLimits: { pingAddress: { perSecond: 1, burst: 2 } } });
+    const job = `${h.project.pingKey}/a?create=1`;
+    expect((await ping(job, '2001:db8:1:2::1')).status).toBe(201);
+    expect((await ping(job, '2001:db8:1:2:ffff:ffff:ffff:fffe')).status).toBe(200);
+    // a third address of the same /64, written the long way
+    expect((await ping(job, '2001:0db8:0001:0002:0000:0000:0000:0003')).status).toBe(429);
+    // the next /64 is another client; an IPv4-mapped address counts as the IPv4 one
+    expect((await ping(job, '2001:db8:1:3::1')).status).toBe(200);
+    expect((await ping(job, '10.0.0.9')).status).toBe(200);
+    expect((await ping(job, '::ffff:10.0.0.9')).status).toBe(200);
+    expect((await ping(job, '10.0.0.9')).status).toBe(429);
+  });
+
   it('counts /heartbeat/{uuid} of the application API with the pings of the same check', async () => {
     h = await createHarness({ rateLimits: { ping: { perSecond: 1, burst: 2 } } });
     const created = await h.app.request('/api/applications', {
@@ -210,5 +226,20 @@ describe('in the Hono app (the routes Workers serve)', () => {
   it('leaves only the per-email limit on sign-in when the address limit is off', async () => {
     h = await createHarness({ rateLimits: { login: null } });
     for (let n = 0; n < 21; n++) expect(await signInAttempt(`guess${n}@example.com`, '10.0.0.1')).toBe(400);
+  });
+});
+
+describe('limitKey', () => {
+  it('is the address for IPv4 and the /64 for IPv6, in one spelling', () => {
+    expect(limitKey('192.0.2.7')).toBe('192.0.2.7');
+    expect(limitKey('::ffff:192.0.2.7')).toBe('192.0.2.7');
+    expect(limitKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(limitKey('2001:DB8:0:0:1:2:3:4')).toBe('2001:db8:0:0::/64');
+    expect(limitKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(limitKey('::1')).toBe('0:0:0:0::/64');
+    expect(limitKey('64:ff9b::192.0.2.1')).toBe('64:ff9b:0:0::/64');
+    expect(limitKey(null)).toBe('unknown');
+    // not an IPv6 address: counted as given, never merged with another
+    for (const odd of ['1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', ':::']) expect(limitKey(odd)).toBe(odd);
   });
 });

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { authenticate } from '../../projects/keys.ts';
 import type { ApiKey } from '../../store/store.ts';
-import { requestAddress } from '../client-address.ts';
+import { limitKey, requestAddress } from '../client-address.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { RateLimitedError } from '../rate-limit.ts';
@@ -28,7 +28,7 @@ export async function authenticateLimited(
 ): Promise<ApiKey | null> {
   const limits = deps.rateLimits;
   const now = deps.now();
-  const address = limits?.apiAddress ? (requestAddress(c, deps) ?? 'unknown') : '';
+  const address = limits?.apiAddress ? limitKey(requestAddress(c, deps)) : '';
   const guessing = limits?.apiAddress?.wait(address, now) ?? 0;
   if (guessing > 0) throw new RateLimitedError(guessing, 'too many requests without a valid API key');
   const key = token ? await authenticate(deps.store, token.trim()) : null;

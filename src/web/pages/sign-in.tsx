@@ -5,7 +5,7 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { DUMMY_HASH, verifyPassword } from '../../auth/passwords.ts';
 import { normalizeEmail } from '../../auth/users.ts';
-import { requestAddress } from '../../http/client-address.ts';
+import { limitKey, requestAddress } from '../../http/client-address.ts';
 import type { AppDeps } from '../../http/deps.ts';
 import { RateLimiter, retryAfterSeconds } from '../../http/rate-limit.ts';
 import { CSRF_FIELD, loginCsrfToken, loginCsrfValid } from '../csrf.ts';
@@ -119,7 +119,7 @@ export function signInRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
     const now = deps.now();
     // the address first: a guesser spread over many emails must not use up each email's tries
     const wait =
-      (byAddress?.take(requestAddress(c, deps) ?? 'unknown', now) ?? 0) || byEmail.take(email, now);
+      (byAddress?.take(limitKey(requestAddress(c, deps)), now) ?? 0) || byEmail.take(email, now);
     if (wait > 0) {
       const seconds = retryAfterSeconds(wait);
       c.header('Retry-After', String(seconds));
