@@ -118,8 +118,7 @@ export function signInRoutes(app: Hono<WebEnv>, deps: AppDeps): void {
     const email = normalizeEmail(form.data.email);
     const now = deps.now();
     // the address first: a guesser spread over many emails must not use up each email's tries
-    const wait =
-      (byAddress?.take(limitKey(requestAddress(c, deps)), now) ?? 0) || byEmail.take(email, now);
+    const wait = (byAddress?.take(limitKey(requestAddress(c, deps)), now) ?? 0) || byEmail.take(email, now);
     if (wait > 0) {
       const seconds = retryAfterSeconds(wait);
       c.header('Retry-After', String(seconds));
