@@ -33,6 +33,8 @@ export const AUDIT_ACTIONS = [
   'status_page.created',
   'status_page.updated',
   'status_page.deleted',
+  // the key that seals channel and source secrets was replaced (vigil secrets rotate)
+  'secrets.rotated',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
@@ -46,6 +48,7 @@ export const TARGET_KINDS = [
   'project',
   'source',
   'status_page',
+  'secrets',
 ] as const;
 
 export type Changes = Record<string, FieldChange>;

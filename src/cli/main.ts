@@ -25,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   sources: async (a, io) => (await import('./commands/sources.ts')).sourcesCommand(a, io),
   backup: async (a, io) => (await import('./commands/backup.ts')).backupCommand(a, io),
   restore: async (a, io) => (await import('./commands/restore.ts')).restoreCommand(a, io),
+  secrets: async (a, io) => (await import('./commands/secrets.ts')).secretsCommand(a, io),
 };
 
 const HELP = `vigil — a heartbeat (dead man's switch) monitor
@@ -36,6 +37,7 @@ Commands:
   migrate                     create or upgrade the database, then exit
   backup FILE                 copy the SQLite database to FILE, safely while vigil runs
   restore FILE                put a backup in place of the database (vigil stopped)
+  secrets rotate              re-seal the channel and source secrets with a new key (vigil stopped)
   keys create|list|revoke     manage API keys
   projects create|list        manage projects
   users create|ls|passwd|add|remove

@@ -9,6 +9,8 @@ import type {
   Severity,
   Status,
 } from '../core/types.ts';
+import type { SecretBox } from '../secrets/secret-box.ts';
+import type { RotatedSecrets } from './stored-secrets.ts';
 
 export type { AlertState, Probe };
 
@@ -604,6 +606,17 @@ export interface Store extends Tx {
    * stored-secrets.ts.
    */
   sealSecrets(): Promise<number>;
+  /**
+   * `vigil secrets rotate`, in one transaction: opens every stored channel and source secret
+   * with the store's key and seals it with `to`, records `to`'s id, and runs `record` (the
+   * audit entries; its tx is for writing them, not for reading secrets) in the same
+   * transaction. Afterwards only `to` opens them, not this store's own key: close it. See
+   * rotateStoredSecrets in stored-secrets.ts.
+   */
+  rotateSecrets(
+    to: SecretBox,
+    record?: (tx: Tx, rotated: RotatedSecrets) => Promise<void>,
+  ): Promise<RotatedSecrets>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -11,7 +11,12 @@ import { migrationProvider } from '../migrations/index.ts';
 import { sqliteSecretRows } from '../sqlite/sqlite-secrets.ts';
 import { SqliteTx } from '../sqlite/sqlite-tx.ts';
 import { type Check, ConflictError, type FlipRow, type Incident, type Store, type Tx } from '../store.ts';
-import { sealStoredSecrets } from '../stored-secrets.ts';
+import {
+  type RotatedSecrets,
+  rotateStoredSecrets,
+  rotationConflict,
+  sealStoredSecrets,
+} from '../stored-secrets.ts';
 import { D1Port, isGuardFailure } from './d1-port.ts';
 import type { D1Database } from './d1-types.ts';
 
@@ -154,6 +159,21 @@ class D1Store extends SqliteTx implements Store {
     const sealed = await sealStoredSecrets(sqliteSecretRows(port), this.secrets);
     await port.commit();
     return sealed;
+  }
+  async rotateSecrets(
+    to: SecretBox,
+    record?: (tx: Tx, rotated: RotatedSecrets) => Promise<void>,
+  ): Promise<RotatedSecrets> {
+    // one batch, run once: a row changed meanwhile fails its guard, and the rotation with it
+    const port = new D1Port(this.db, true);
+    const rotated = await rotateStoredSecrets(sqliteSecretRows(port), this.secrets, to);
+    await record?.(new D1Tx(port, to), rotated);
+    try {
+      await port.commit();
+    } catch (err) {
+      throw isGuardFailure(err) ? rotationConflict('a channel or source') : err;
+    }
+    return rotated;
   }
   async ping(): Promise<void> {
     await this.db.prepare('SELECT 1').all();

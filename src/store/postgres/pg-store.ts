@@ -4,7 +4,7 @@ import type { SecretBox } from '../../secrets/secret-box.ts';
 import { postgresDialect } from '../migrations/dialect.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import type { Store, Tx } from '../store.ts';
-import { sealStoredSecrets } from '../stored-secrets.ts';
+import { type RotatedSecrets, rotateStoredSecrets, sealStoredSecrets } from '../stored-secrets.ts';
 import { pgSecretRows } from './pg-secrets.ts';
 import { PgTx } from './pg-tx.ts';
 
@@ -48,6 +48,17 @@ class PgStore extends PgTx implements Store {
 
   sealSecrets(): Promise<number> {
     return this.#onOneClient((client) => sealStoredSecrets(pgSecretRows(client), this.secrets));
+  }
+
+  rotateSecrets(
+    to: SecretBox,
+    record?: (tx: Tx, rotated: RotatedSecrets) => Promise<void>,
+  ): Promise<RotatedSecrets> {
+    return this.#onOneClient(async (client) => {
+      const rotated = await rotateStoredSecrets(pgSecretRows(client), this.secrets, to);
+      await record?.(new PgTx(client, true, to), rotated);
+      return rotated;
+    });
   }
 
   /** Runs `fn` in a transaction on one client of the pool. */

@@ -8,7 +8,7 @@ import { sqliteDialect } from '../migrations/dialect.ts';
 import { migrationProvider } from '../migrations/index.ts';
 import { storageProblem } from '../storage-problem.ts';
 import type { Store } from '../store.ts';
-import { sealStoredSecrets } from '../stored-secrets.ts';
+import { rotateStoredSecrets, sealStoredSecrets } from '../stored-secrets.ts';
 import { acquireProcessLock } from './process-lock.ts';
 import { betterSqlitePort } from './sql-port.ts';
 import { releaseEverything } from './sqlite-claims.ts';
@@ -149,6 +149,13 @@ export async function openSqliteStore(
     },
     sealSecrets(this: Store) {
       return this.transaction(() => sealStoredSecrets(sqliteSecretRows(port), secrets));
+    },
+    rotateSecrets(this: Store, to, record) {
+      return this.transaction(async (tx) => {
+        const rotated = await rotateStoredSecrets(sqliteSecretRows(port), secrets, to);
+        await record?.(tx, rotated);
+        return rotated;
+      });
     },
     ping: async () => {
       prepare('SELECT 1').get();
