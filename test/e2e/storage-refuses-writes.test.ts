@@ -18,7 +18,7 @@
 //   permissions do not stop) runs vigil as the user "nobody" for this.
 import { chmodSync, chownSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createUser } from '../../src/auth/users.ts';
 import { OPERATOR_CHECK_ID } from '../../src/scheduler/operator-alerts.ts';
 import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
@@ -70,24 +70,28 @@ async function prepare(dbPath: string, receiver: Receiver, user?: { uid: number;
   return { key: first.bootstrap!.key, port: first.port, check: check.body };
 }
 
-describe('the database refuses writes', () => {
-  let receiver: Receiver | undefined;
+// The two specs run at the same time (most of each is waiting for vigil's next probe of the
+// database), each with its own receiver for the operator's messages.
+describe.concurrent('the database refuses writes', () => {
+  const receivers: Receiver[] = [];
   const running: VigilProcess[] = [];
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-  });
 
   afterAll(async () => {
     for (const v of running) await v.stop();
-    await receiver?.close();
+    for (const r of receivers) await r.close();
   });
+
+  async function ownReceiver(): Promise<Receiver> {
+    const r = await startReceiver();
+    receivers.push(r);
+    return r;
+  }
 
   it('answers 503 while the disk is full, says why, tells the operator once, and recovers by itself', async () => {
     const tmp = tempDir();
     try {
       const dbPath = `${tmp.dir}/vigil.db`;
-      const hooks = receiver!;
+      const hooks = await ownReceiver();
       const { key, port, check } = await prepare(dbPath, hooks);
 
       // A signed-in dashboard user, and 512 KiB of ballast that the test can free later; then
@@ -217,7 +221,7 @@ describe('the database refuses writes', () => {
     const tmp = tempDir();
     try {
       const dbPath = `${tmp.dir}/vigil.db`;
-      const hooks = receiver!;
+      const hooks = await ownReceiver();
       // root is not stopped by file modes: run vigil as "nobody", who owns the directory
       const asRoot = process.getuid?.() === 0;
       const user = asRoot ? { uid: 65534, gid: 65534 } : undefined;

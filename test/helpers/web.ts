@@ -1,7 +1,8 @@
 // Signed-in requests against the harness's app, for dashboard page tests: a user and a session
 // made through the store (as the sign-in page would), then requests carrying the cookie and,
 // for unsafe methods, the CSRF token.
-import { createUser } from '../../src/auth/users.ts';
+import { hashPassword } from '../../src/auth/passwords.ts';
+import { normalizeEmail } from '../../src/auth/users.ts';
 import type { Role } from '../../src/store/store.ts';
 import { randomToken, SESSION_COOKIE, sha256 } from '../../src/web/session.ts';
 import type { Harness } from './harness.ts';
@@ -24,6 +25,13 @@ export interface Browser {
 let counter = 0;
 
 /**
+ * Every user signIn makes has PASSWORD, so one hash serves them all: scrypt at vigil's cost
+ * takes about 90 ms of CPU, and page specs sign a user in before each test. (createUser would
+ * hash it afresh each time; its checks of the email and password are the sign-up specs' job.)
+ */
+let passwordHash: Promise<string> | undefined;
+
+/**
  * A user who is `role` in the harness's main project (or in `projectIds`), signed in. The
  * password is "correct horse battery" for every such user.
  */
@@ -33,8 +41,11 @@ export async function signIn(
 ): Promise<Browser> {
   const email = opts.email ?? `user${++counter}-${randomToken(4).toLowerCase()}@example.com`;
   const now = h.clock.now();
+  passwordHash ??= hashPassword(PASSWORD);
+  const hash = await passwordHash;
   const user = await h.store.transaction(async (tx) => {
-    const u = await createUser(tx, email, PASSWORD, now);
+    const u = { id: crypto.randomUUID(), email: normalizeEmail(email), passwordHash: hash, createdAt: now };
+    await tx.insertUser(u);
     for (const projectId of opts.projectIds ?? [h.project.id]) {
       await tx.putMembership({ userId: u.id, projectId, role: opts.role ?? 'owner', createdAt: now });
     }

@@ -149,7 +149,10 @@ describe('first start', () => {
   });
 });
 
-describe('alerts', () => {
+// The four specs below wait on the real clock (for deadlines, a probe's slot), each in a Worker
+// of its own (or the shared one, which no other spec uses meanwhile) and with a receiver path
+// of its own: they wait at the same time.
+describe.concurrent('alerts', () => {
   it('sends the signed down alert when the deadline passes, and the recovery after the next ping', async () => {
     const channel = await json<{ id: string; config: { secret: string } }>(
       api('POST', '/channels', { kind: 'webhook', name: 'ops', config: { url: `${receiver.url}hook` } }),
@@ -172,7 +175,10 @@ describe('alerts', () => {
     expect((await worker.fetch(`/ping/${check.id}`)).status).toBe(200);
 
     // no trigger: the clock's alarm is set to the deadline and fires by itself
-    const down = await receiver.next((d) => d.headers['x-vigil-event'] === 'down', 20_000);
+    const down = await receiver.next(
+      (d) => d.url === '/hook' && d.headers['x-vigil-event'] === 'down',
+      20_000,
+    );
     expect(
       await verifySignature(channel.config.secret, down.body, down.headers['x-vigil-signature'] as string),
     ).toBe(true);
@@ -182,12 +188,12 @@ describe('alerts', () => {
     });
 
     expect((await worker.fetch(`/ping/${check.id}`)).status).toBe(200);
-    const up = await receiver.next((d) => d.headers['x-vigil-event'] === 'up', 20_000);
+    const up = await receiver.next((d) => d.url === '/hook' && d.headers['x-vigil-event'] === 'up', 20_000);
     expect(JSON.parse(up.body)).toMatchObject({ event: 'up', check: { id: check.id } });
   });
 });
 
-describe('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=false)', () => {
+describe.concurrent('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=false)', () => {
   it('leaves a passed deadline to the next cron pass, which sends the alert', async () => {
     const cronOnly = await runWorker(bundle, {
       VIGIL_BASE_URL: 'https://vigil.test',
@@ -224,7 +230,7 @@ describe('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=false)', () =>
   });
 });
 
-describe('held alerts', () => {
+describe.concurrent('held alerts', () => {
   it('releases an alert held by maintenance as soon as the window is deleted, without waiting for the cron', async () => {
     const fresh = await runWorker(bundle, {
       VIGIL_BASE_URL: 'https://vigil.test',
@@ -267,23 +273,37 @@ describe('held alerts', () => {
   });
 });
 
-describe('probes', () => {
+describe.concurrent('probes', () => {
   it('probes an http check from the clock at its first slot and records the answer as a ping', async () => {
-    const check = await createCheck({
-      name: 'site',
-      kind: 'http',
-      schedule: { kind: 'interval', period: 10, grace: 10 },
-      probe: { url: `${receiver.url}health`, timeout: 5 },
+    // a Worker of its own: the cron pass below must not run the clock the alerts spec watches
+    const own = await runWorker(bundle, {
+      VIGIL_BASE_URL: 'https://vigil.test',
+      VIGIL_BOOTSTRAP_KEY: KEY,
+      VIGIL_ALLOW_PRIVATE_URLS: 'true',
+      VIGIL_LOG_LEVEL: 'warn',
     });
-    // the first slot is somewhere in the first period; the clock is woken for it
-    const probe = await receiver.next((d) => d.url === '/health', 20_000);
-    expect(probe.headers['user-agent']).toBe('vigil-probe');
-    // a cron pass runs after the clock's pass in progress, so once it is done the result is stored
-    await worker.cron();
-    const { pings } = await json<{ pings: { method: string; kind: string }[] }>(
-      api('GET', `/checks/${check.id}/pings`),
-    );
-    expect(pings[0]).toMatchObject({ method: 'PROBE', kind: 'success' });
+    try {
+      const call = apiOn(own);
+      const made = await call('POST', '/checks', {
+        name: 'site',
+        kind: 'http',
+        schedule: { kind: 'interval', period: 10, grace: 10 },
+        probe: { url: `${receiver.url}health`, timeout: 5 },
+      });
+      expect(made.status).toBe(201);
+      const check = await json<{ id: string }>(made);
+      // the first slot is somewhere in the first period; the clock is woken for it
+      const probe = await receiver.next((d) => d.url === '/health', 20_000);
+      expect(probe.headers['user-agent']).toBe('vigil-probe');
+      // a cron pass runs after the clock's pass in progress, so once it is done the result is stored
+      await own.cron();
+      const { pings } = await json<{ pings: { method: string; kind: string }[] }>(
+        call('GET', `/checks/${check.id}/pings`),
+      );
+      expect(pings[0]).toMatchObject({ method: 'PROBE', kind: 'success' });
+    } finally {
+      await own.close();
+    }
   });
 });
 
