@@ -31,4 +31,4 @@ EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.VIGIL_PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
 # exec form: node is PID 1 and gets SIGTERM itself, so vigil stops cleanly
-CMD ["node", "bin/vigil.js", "serve"]
+CMD ["node", "--max-semi-space-size=64", "bin/vigil.js", "serve"]
