@@ -1,15 +1,5 @@
-// No false alarm after a PostgreSQL outage: while the database cannot be reached, pings are
-// refused (503), so a deadline that passes meanwhile is not the check's fault. Once the
-// database answers again the sweep gives such checks a fresh grace before it looks at them,
-// as after a SQLite disk that refused writes or vigil's own downtime. On a throw-away cluster
-// of this spec's own (the shared server at :5432 is never stopped); skipped (loudly) without
-// initdb, failed when VIGIL_REQUIRE_POSTGRES is set (CI).
-import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { systemActor } from '../../src/audit/actor.ts';
-import { newCheck } from '../../src/ingest/new-check.ts';
-import { createProject } from '../../src/projects/keys.ts';
 import { ManualClock } from '../../src/scheduler/clock.ts';
 import { DeadlineScheduler } from '../../src/scheduler/detect-missed.ts';
 import { openPostgresStore } from '../../src/store/postgres/pg-store.ts';
@@ -20,6 +10,7 @@ import {
   startThrowawayCluster,
   type ThrowawayCluster,
 } from '../helpers/pg-throwaway.ts';
+import { makeCheck, makeProject, T0 } from '../store/fixtures.ts';
 
 const bin = postgresBin();
 const available = requirePostgresBin(
@@ -28,7 +19,6 @@ const available = requirePostgresBin(
   'the PostgreSQL outage grace spec',
 );
 
-const T0 = Date.UTC(2026, 0, 5, 12, 0, 0);
 const SECOND = 1000;
 
 describe.skipIf(!available)('a deadline that passes while PostgreSQL is down', () => {
@@ -52,28 +42,9 @@ describe.skipIf(!available)('a deadline that passes while PostgreSQL is down', (
 
   it('gets a fresh grace once the database is back, instead of an alarm', async () => {
     const db = store!;
-    const project = await db.transaction((tx) => createProject(tx, 'outage', T0, systemActor('test')));
-    const base = newCheck(
-      randomUUID(),
-      project.id,
-      {
-        name: 'nightly',
-        slug: 'nightly',
-        description: '',
-        tags: [],
-        schedule: { kind: 'interval', period: 60, grace: 0 },
-        maxRuntime: null,
-        failureThreshold: 1,
-        severity: 'important',
-        manualResume: false,
-        methods: 'any',
-        channels: [],
-        realertEvery: null,
-        successCriteria: '',
-        probe: null,
-      },
-      T0,
-    );
+    const project = makeProject();
+    await db.insertProject(project);
+    const base = makeCheck(project.id, { schedule: { kind: 'interval', period: 60, grace: 0 } });
     // pinged at T0: down at T0 + 60 s unless another ping comes
     await db.insertCheck({
       ...base,

@@ -3,112 +3,17 @@
 // around the store), the new key id is recorded, the old key is refused after, and a rotation
 // that fails, or meets a row another writer changed, changes nothing.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretBox, SecretKeyError } from '../../src/secrets/secret-box.ts';
-import { openD1Store } from '../../src/store/d1/d1-store.ts';
-import { openPostgresStore } from '../../src/store/postgres/pg-store.ts';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { ConflictError, type Store } from '../../src/store/store.ts';
-import { freshD1 } from '../helpers/d1.ts';
-import {
-  freshPostgresDatabase,
-  makeChannel,
-  makeProject,
-  makeSource,
-  postgresAvailable,
-} from './fixtures.ts';
+import { makeChannel, makeProject, makeSource } from './fixtures.ts';
+import { SECRET_ENGINES, type SecretsDatabase } from './secret-engines.ts';
 
 const TOKEN = 'xoxb-rotation-token-51c2e8';
 const DB_PASSWORD = 'pg-password-rotation-9d0e';
 
-interface Engine {
-  engine: string;
-  /** whether two stores can run transactions at once (PostgreSQL) */
-  concurrent: boolean;
-  make(): Promise<{
-    open(secrets?: SecretBox): Promise<Store>;
-    /** rows of a raw query, around the store; `?` placeholders */
-    raw(sql: string, ...params: string[]): Promise<Record<string, unknown>[]>;
-    dispose(): Promise<void>;
-  }>;
-}
-
-const sqlite: Engine = {
-  engine: 'sqlite',
-  concurrent: false,
-  async make() {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-rotation-'));
-    const path = join(dir, 'vigil.db');
-    return {
-      open: (secrets) => openSqliteStore(path, { secrets }),
-      async raw(sql, ...params) {
-        const db = new Database(path);
-        try {
-          const statement = db.prepare(sql);
-          if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
-          statement.run(...params);
-          return [];
-        } finally {
-          db.close();
-        }
-      },
-      dispose: async () => rmSync(dir, { recursive: true, force: true }),
-    };
-  },
-};
-
-const d1: Engine = {
-  engine: 'd1',
-  concurrent: false,
-  async make() {
-    const db = await freshD1();
-    return {
-      open: (secrets) => openD1Store(db, { secrets }),
-      async raw(sql, ...params) {
-        const statement = params.length > 0 ? db.prepare(sql).bind(...params) : db.prepare(sql);
-        return (await statement.all<Record<string, unknown>>()).results;
-      },
-      dispose: async () => {},
-    };
-  },
-};
-
-const postgres: Engine = {
-  engine: 'postgres',
-  concurrent: true,
-  async make() {
-    const { url, drop } = await freshPostgresDatabase();
-    return {
-      open: (secrets) => openPostgresStore(url, { max: 2, secrets }),
-      async raw(sql, ...params) {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        try {
-          let n = 0;
-          return (
-            await client.query(
-              sql.replace(/\?/g, () => `$${++n}`),
-              params,
-            )
-          ).rows;
-        } finally {
-          await client.end();
-        }
-      },
-      dispose: drop,
-    };
-  },
-};
-
-const engines = [sqlite, d1, ...(postgresAvailable ? [postgres] : [])];
-
-describe.each(engines)('rotating the secret key on $engine', (engine) => {
-  let db: Awaited<ReturnType<Engine['make']>>;
+describe.each(SECRET_ENGINES)('rotating the secret key on $engine', (engine) => {
+  let db: SecretsDatabase;
   const opened: Store[] = [];
   const keyA = new SecretBox(randomBytes(32));
   const keyB = new SecretBox(randomBytes(32));

@@ -2,127 +2,23 @@
 // here with raw SQL, around the store), the store reads back what was written, a start seals
 // what an older version left plain, and a wrong key or none stops the start with the fix.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SecretBox, SecretKeyError } from '../../src/secrets/secret-box.ts';
-import { openD1Store } from '../../src/store/d1/d1-store.ts';
-import { openPostgresStore } from '../../src/store/postgres/pg-store.ts';
 import { betterSqlitePort } from '../../src/store/sqlite/sql-port.ts';
 import { sqliteSecretRows } from '../../src/store/sqlite/sqlite-secrets.ts';
-import { openSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { sealStoredSecrets } from '../../src/store/stored-secrets.ts';
-import { freshD1 } from '../helpers/d1.ts';
-import {
-  freshPostgresDatabase,
-  makeChannel,
-  makeProject,
-  makeSource,
-  postgresAvailable,
-} from './fixtures.ts';
+import { makeChannel, makeProject, makeSource } from './fixtures.ts';
+import { SECRET_ENGINES, type SecretsDatabase, sqlite } from './secret-engines.ts';
 
 const TOKEN = 'xoxb-very-secret-token-7f3a9c';
 const HOOK = 'https://hooks.slack.com/services/T000/B000/Zq8sLmNoPqRsTuVw';
 const DB_PASSWORD = 'pg-password-4b1d';
 
-/** One database, opened as often as a spec likes, and read raw beside the store. */
-interface Database_ {
-  /** SQLite: the directory of the file */
-  dir?: string;
-  open(secrets?: SecretBox): Promise<Store>;
-  /** rows of a raw query; `?` placeholders */
-  raw(sql: string, ...params: unknown[]): Promise<Record<string, unknown>[]>;
-  dispose(): Promise<void>;
-}
-
-interface Engine {
-  engine: string;
-  /**
-   * whether two nodes with different keys can start at once: PostgreSQL only (one process holds
-   * a SQLite file, and one Worker has one key)
-   */
-  racing: boolean;
-  make(): Promise<Database_>;
-}
-
-const sqlite: Engine = {
-  engine: 'sqlite',
-  racing: false,
-  async make() {
-    const dir = mkdtempSync(join(tmpdir(), 'vigil-secrets-'));
-    const path = join(dir, 'vigil.db');
-    return {
-      dir,
-      open: (secrets) => openSqliteStore(path, { secrets }),
-      async raw(sql, ...params) {
-        const db = new Database(path, { readonly: !/^\s*(update|insert|delete)/i.test(sql) });
-        try {
-          const statement = db.prepare(sql);
-          if (statement.reader) return statement.all(...params) as Record<string, unknown>[];
-          statement.run(...params);
-          return [];
-        } finally {
-          db.close();
-        }
-      },
-      async dispose() {
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  },
-};
-
-const d1: Engine = {
-  engine: 'd1',
-  racing: false,
-  async make() {
-    const db = await freshD1();
-    return {
-      open: (secrets) => openD1Store(db, { secrets }),
-      async raw(sql, ...params) {
-        const statement = params.length > 0 ? db.prepare(sql).bind(...(params as string[])) : db.prepare(sql);
-        return (await statement.all<Record<string, unknown>>()).results;
-      },
-      async dispose() {},
-    };
-  },
-};
-
-const postgres: Engine = {
-  engine: 'postgres',
-  racing: true,
-  async make() {
-    const { url, drop } = await freshPostgresDatabase();
-    return {
-      open: (secrets) => openPostgresStore(url, { max: 2, secrets }),
-      async raw(sql, ...params) {
-        const client = new pg.Client({ connectionString: url });
-        await client.connect();
-        try {
-          let n = 0;
-          return (
-            await client.query(
-              sql.replace(/\?/g, () => `$${++n}`),
-              params,
-            )
-          ).rows;
-        } finally {
-          await client.end();
-        }
-      },
-      dispose: drop,
-    };
-  },
-};
-
-const engines = [sqlite, d1, ...(postgresAvailable ? [postgres] : [])];
-
-describe.each(engines)('secrets at rest on $engine', (engine) => {
-  let db: Database_;
+describe.each(SECRET_ENGINES)('secrets at rest on $engine', (engine) => {
+  let db: SecretsDatabase;
   const opened: Store[] = [];
   const keyA = new SecretBox(randomBytes(32));
   const keyB = new SecretBox(randomBytes(32));
@@ -266,7 +162,7 @@ describe.each(engines)('secrets at rest on $engine', (engine) => {
     await expect(store.getChannel(victim.id)).rejects.toThrow(/changed or damaged/);
   });
 
-  it.runIf(engine.racing)(
+  it.runIf(engine.concurrent)(
     'lets only one of two nodes with different keys start on an empty database',
     async () => {
       const [a, b] = [await open(keyA), await open(keyB)];
