@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { afterEach, beforeEach } from 'vitest';
 import type { SecretBox } from '../../src/secrets/secret-box.ts';
 import { openD1Store } from '../../src/store/d1/d1-store.ts';
 import { openPostgresStore } from '../../src/store/postgres/pg-store.ts';
@@ -105,3 +106,35 @@ const postgres: SecretsEngine = {
 
 /** every engine this machine can run (PostgreSQL where a server answers) */
 export const SECRET_ENGINES = [sqlite, d1, ...(postgresAvailable ? [postgres] : [])];
+
+/**
+ * For the tests of the calling describe: a fresh database of `engine` each, read raw through
+ * the object returned, whose `open` stores are closed after the test (and the database removed).
+ */
+export function databasePerTest(engine: SecretsEngine): Omit<SecretsDatabase, 'dispose'> {
+  let current: SecretsDatabase | undefined;
+  const opened: Store[] = [];
+  beforeEach(async () => {
+    current = await engine.make();
+  });
+  afterEach(async () => {
+    for (const store of opened.splice(0)) await store.close();
+    await current?.dispose();
+    current = undefined;
+  });
+  const db = () => {
+    if (!current) throw new Error('the database exists only while a test runs');
+    return current;
+  };
+  return {
+    get dir() {
+      return db().dir;
+    },
+    async open(secrets) {
+      const store = await db().open(secrets);
+      opened.push(store);
+      return store;
+    },
+    raw: (sql, ...params) => db().raw(sql, ...params),
+  };
+}

@@ -3,34 +3,20 @@
 // around the store), the new key id is recorded, the old key is refused after, and a rotation
 // that fails, or meets a row another writer changed, changes nothing.
 import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SecretBox, SecretKeyError } from '../../src/secrets/secret-box.ts';
 import { ConflictError, type Store } from '../../src/store/store.ts';
 import { makeChannel, makeProject, makeSource } from './fixtures.ts';
-import { SECRET_ENGINES, type SecretsDatabase } from './secret-engines.ts';
+import { databasePerTest, SECRET_ENGINES } from './secret-engines.ts';
 
 const TOKEN = 'xoxb-rotation-token-51c2e8';
 const DB_PASSWORD = 'pg-password-rotation-9d0e';
 
 describe.each(SECRET_ENGINES)('rotating the secret key on $engine', (engine) => {
-  let db: SecretsDatabase;
-  const opened: Store[] = [];
+  const db = databasePerTest(engine);
+  const open = db.open;
   const keyA = new SecretBox(randomBytes(32));
   const keyB = new SecretBox(randomBytes(32));
-
-  beforeEach(async () => {
-    db = await engine.make();
-  });
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close();
-    await db.dispose();
-  });
-
-  async function open(secrets?: SecretBox): Promise<Store> {
-    const store = await db.open(secrets);
-    opened.push(store);
-    return store;
-  }
 
   /** two projects: one with two channels and a source, one with a channel */
   async function seed(store: Store) {

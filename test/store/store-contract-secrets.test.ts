@@ -4,38 +4,24 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SecretBox, SecretKeyError } from '../../src/secrets/secret-box.ts';
 import { betterSqlitePort } from '../../src/store/sqlite/sql-port.ts';
 import { sqliteSecretRows } from '../../src/store/sqlite/sqlite-secrets.ts';
 import type { Store } from '../../src/store/store.ts';
 import { sealStoredSecrets } from '../../src/store/stored-secrets.ts';
 import { makeChannel, makeProject, makeSource } from './fixtures.ts';
-import { SECRET_ENGINES, type SecretsDatabase, sqlite } from './secret-engines.ts';
+import { databasePerTest, SECRET_ENGINES, sqlite } from './secret-engines.ts';
 
 const TOKEN = 'xoxb-very-secret-token-7f3a9c';
 const HOOK = 'https://hooks.slack.com/services/T000/B000/Zq8sLmNoPqRsTuVw';
 const DB_PASSWORD = 'pg-password-4b1d';
 
 describe.each(SECRET_ENGINES)('secrets at rest on $engine', (engine) => {
-  let db: SecretsDatabase;
-  const opened: Store[] = [];
+  const db = databasePerTest(engine);
+  const open = db.open;
   const keyA = new SecretBox(randomBytes(32));
   const keyB = new SecretBox(randomBytes(32));
-
-  beforeEach(async () => {
-    db = await engine.make();
-  });
-  afterEach(async () => {
-    for (const store of opened.splice(0)) await store.close();
-    await db.dispose();
-  });
-
-  async function open(secrets?: SecretBox): Promise<Store> {
-    const store = await db.open(secrets);
-    opened.push(store);
-    return store;
-  }
 
   /** a project with a Slack channel (token in its config) and a pg_cron source (password in its URL) */
   async function seed(store: Store) {
