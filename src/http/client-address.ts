@@ -1,6 +1,7 @@
 // Who sent a request, for a ping's source and for the per-address rate limits: the TCP peer, or
 // behind a proxy of our own (VIGIL_TRUST_PROXY) the address that proxy put in X-Forwarded-For.
 import type { Context } from 'hono';
+import { parseIpAddress } from '../notifiers/private-address.ts';
 import type { AppDeps } from './deps.ts';
 
 /**
@@ -26,30 +27,14 @@ export function requestAddress(c: Context, deps: Pick<AppDeps, 'clientAddress' |
  */
 export function limitKey(address: string | null): string {
   if (address === null) return 'unknown';
-  if (!address.includes(':')) return address;
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  return ipv6Prefix64(address) ?? address;
-}
-
-/** The /64 an IPv6 address is in, written short; null for anything that is not one. */
-function ipv6Prefix64(address: string): string | null {
-  const halves = address.replace(/%.*$/, '').split('::'); // without a zone (fe80::1%eth0)
-  if (halves.length > 2) return null;
-  const groups = (half: string | undefined) => {
-    if (!half) return [];
-    const parts = half.split(':');
-    // a dotted IPv4 tail (64:ff9b::192.0.2.1) is the last two groups
-    return parts.flatMap((p, i) => (i === parts.length - 1 && p.includes('.') ? ['0', '0'] : [p]));
-  };
-  const head = groups(halves[0]);
-  const tail = groups(halves[1]);
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const all = [...head, ...Array<string>(missing).fill('0'), ...tail];
-  if (!all.every((g) => /^[0-9a-f]{1,4}$/i.test(g))) return null;
-  return `${all
+  const parsed = parseIpAddress(address);
+  if (parsed === null || parsed.version === 4) return address;
+  const w = parsed.words;
+  if (w.slice(0, 5).every((x) => x === 0) && w[5] === 0xffff) {
+    return [w[6]! >> 8, w[6]! & 0xff, w[7]! >> 8, w[7]! & 0xff].join('.');
+  }
+  return `${w
     .slice(0, 4)
-    .map((g) => Number.parseInt(g, 16).toString(16))
+    .map((x) => x.toString(16))
     .join(':')}::/64`;
 }
