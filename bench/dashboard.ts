@@ -18,7 +18,7 @@ import { createProject } from '../src/projects/keys.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Check } from '../src/store/store.ts';
 import { randomToken, SESSION_COOKIE, sha256 } from '../src/web/session.ts';
-import { fmt, percentile, ratio, table } from './report.ts';
+import { fmt, ratio, spread, table } from './report.ts';
 
 export interface DashboardOptions {
   checks: number;
@@ -124,8 +124,7 @@ export async function runDashboard(opts: DashboardOptions = DASHBOARD_DEFAULTS):
         if (res.status !== 200) throw new Error(`GET ${path} answered ${res.status}`);
         if (i >= 3) ms.push(performance.now() - start); // three warm-ups
       }
-      ms.sort((a, b) => a - b);
-      return { p50: percentile(ms, 50), p99: percentile(ms, 99), max: ms.at(-1)! };
+      return spread(ms);
     };
     console.error(`[bench] dashboard: ${opts.requests} requests each`);
     const baseline = await time('/checks/new');

@@ -22,7 +22,7 @@ import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Check, Store } from '../src/store/store.ts';
 import { createBenchDatabase } from './pg-database.ts';
-import { fmt, percentile, sleep, table } from './report.ts';
+import { fmt, type Spread, sleep, spread, table } from './report.ts';
 import { note } from './servers.ts';
 
 export interface DetectionOptions {
@@ -86,23 +86,6 @@ export function postgresTarget(nodes: number): DetectionTarget {
   };
 }
 
-interface Latency {
-  p50: number;
-  p99: number;
-  max: number;
-  min: number;
-}
-
-function latency(values: number[]): Latency {
-  values.sort((a, b) => a - b);
-  return {
-    p50: percentile(values, 50),
-    p99: percentile(values, 99),
-    max: values.at(-1) ?? Number.NaN,
-    min: values[0] ?? Number.NaN,
-  };
-}
-
 export interface DetectionResult {
   label: string;
   nodes: number;
@@ -115,9 +98,9 @@ export interface DetectionResult {
   /** claims of rows that were not expected (should be 0) */
   unexpected: number;
   /** deadline → a claimer (standing in for the dispatcher) took the notification */
-  latencyMs: Latency;
+  latencyMs: Spread;
   /** deadline → the transaction holding the notification committed (and reached the disk) */
-  queuedMs: Latency;
+  queuedMs: Spread;
   /** sweeps that found due checks */
   sweeps: { due: number; flipped: number; queued: number; startLagMs: number; durationMs: number }[];
   /** the longest time the event loop could not run anything else (HTTP, the dispatcher) meanwhile */
@@ -307,8 +290,8 @@ export async function runDetection(
       dbBytes,
       claimed: latencies.length,
       unexpected,
-      latencyMs: latency(latencies),
-      queuedMs: latency(queued),
+      latencyMs: spread(latencies),
+      queuedMs: spread(queued),
       queued: queued.length,
       sweeps,
       longestStallMs: stalls.max / 1e6,

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fmt, percentile, ratio, sleep, table } from './report.ts';
+import { fmt, ratio, sleep, spread, table } from './report.ts';
 import { buildVigil, note, ROOT, type RunningVigil, startVigil } from './servers.ts';
 
 export interface RateLimitBenchOptions {
@@ -108,11 +108,8 @@ async function timePings(url: string, seconds: number): Promise<Latency> {
   } finally {
     agent.destroy();
   }
-  times.sort((a, b) => a - b);
   return {
-    p50: percentile(times, 50),
-    p99: percentile(times, 99),
-    max: times.at(-1) ?? Number.NaN,
+    ...spread(times),
     pings: times.length,
     refused,
   };

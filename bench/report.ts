@@ -9,6 +9,24 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!;
 }
 
+export interface Spread {
+  p50: number;
+  p99: number;
+  max: number;
+  min: number;
+}
+
+/** p50, p99, max and min of `values` (sorted in place); NaN when empty. */
+export function spread(values: number[]): Spread {
+  values.sort((a, b) => a - b);
+  return {
+    p50: percentile(values, 50),
+    p99: percentile(values, 99),
+    max: values.at(-1) ?? Number.NaN,
+    min: values[0] ?? Number.NaN,
+  };
+}
+
 export function fmt(n: number, digits = 0): string {
   if (!Number.isFinite(n)) return 'n/a';
   return n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });

@@ -14,7 +14,7 @@ import { Miniflare } from 'miniflare';
 import { startReceiver } from '../test/e2e/receiver.ts';
 import { buildWorker, type RunningWorker, runWorker } from '../test/workers/worker-harness.ts';
 import { failedRequests, fire, type IngestOptions, type LoadStats, loadStats, PING_BODY } from './ingest.ts';
-import { fmt, percentile, ratio, sleep, table } from './report.ts';
+import { fmt, ratio, sleep, spread, table } from './report.ts';
 import { note, startRawServer, UNREACHED_LIMIT } from './servers.ts';
 
 const KEY = 'vgl_bench-workers-key-0123456789abcdef';
@@ -312,14 +312,8 @@ async function deadlineToAlert(
       finished = true;
       await running;
     }
-    const samples = ids.map((id) => arrived.get(id)! - deadlines.get(id)!).sort((a, b) => a - b);
-    return {
-      label,
-      samples,
-      p50: percentile(samples, 50),
-      p99: percentile(samples, 99),
-      max: samples.at(-1)!,
-    };
+    const samples = ids.map((id) => arrived.get(id)! - deadlines.get(id)!);
+    return { label, samples, ...spread(samples) };
   } finally {
     await worker.close();
     await receiver.close();
