@@ -5,8 +5,7 @@ import { pingActor } from '../audit/actor.ts';
 import { recordChange } from '../audit/audit-log.ts';
 import { transition } from '../core/status.ts';
 import type { PingKind } from '../core/types.ts';
-import { databaseUnavailable } from '../store/database-unavailable.ts';
-import { storageProblem } from '../store/storage-problem.ts';
+import { databaseOutage } from '../store/database-unavailable.ts';
 import { type Check, type Store, SyncError, type Tx } from '../store/store.ts';
 import { type CommitContext, type Committed, commitTransition } from './commit-transition.ts';
 import { defaultCheckConfig, newCheck } from './new-check.ts';
@@ -176,7 +175,7 @@ export class Ingestor {
       // Committed but not confirmed on disk: retrying would store the pings twice. And a
       // database that refuses writes (disk full) refuses each ping alone as well; one that
       // cannot be reached (restarting) too, and a connection lost in COMMIT may have committed.
-      if (err instanceof SyncError || storageProblem(err) !== null || databaseUnavailable(err)) {
+      if (err instanceof SyncError || databaseOutage(err)) {
         for (const p of batch) p.reject(err);
         return;
       }

@@ -7,7 +7,7 @@ import { transition } from '../core/status.ts';
 import type { Transition } from '../core/types.ts';
 import { type Committed, ConflictError, commitTransition } from '../ingest/commit-transition.ts';
 import type { Log } from '../log.ts';
-import { databaseUnavailable } from '../store/database-unavailable.ts';
+import { databaseOutage } from '../store/database-unavailable.ts';
 import { cachedReads } from '../store/read-cache.ts';
 import { storageProblem } from '../store/storage-problem.ts';
 import type { Check, Store, Tx } from '../store/store.ts';
@@ -91,7 +91,7 @@ export class DeadlineScheduler extends EventEmitter<{
     } catch (err) {
       // The database refuses writes (a read-only file) or cannot be reached: the loop
       // recovers once it works.
-      if (!outage(err)) throw err;
+      if (!databaseOutage(err)) throw err;
       this.starved = true;
     }
     this.running = this.loop();
@@ -130,7 +130,7 @@ export class DeadlineScheduler extends EventEmitter<{
       } catch (err) {
         // Pings are refused meanwhile (503), so deadlines that pass now are not the checks'
         // fault: once the database works again they get a fresh grace first.
-        if (outage(err)) this.starved = true;
+        if (databaseOutage(err)) this.starved = true;
         // A refusal was logged once by the storage monitor; an unreachable database is not.
         if (storageProblem(err) === null) logger.error({ err }, 'deadline sweep failed; retrying in 1 s');
         // emit('error') throws when nobody listens, which would end the loop
@@ -367,11 +367,6 @@ export class DeadlineScheduler extends EventEmitter<{
       this.options.logger.warn({ moved, downSinceMs: now - aliveAt }, 'gave starved deadlines a fresh grace');
     this.emit('recovered', moved);
   }
-}
-
-/** The database refuses writes (disk full, read-only) or cannot be reached (restarting). */
-function outage(err: unknown): boolean {
-  return storageProblem(err) !== null || databaseUnavailable(err);
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));

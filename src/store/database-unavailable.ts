@@ -4,6 +4,8 @@
 // so requests answer 503 with Retry-After instead of 500. Runtime-neutral: error codes and the
 // pg driver's messages only. (A database that answers but refuses writes is storage-problem.ts.)
 
+import { storageProblem } from './storage-problem.ts';
+
 /** Retry-After on those 503s: a PostgreSQL restart or failover takes seconds. */
 export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
@@ -48,4 +50,13 @@ export function databaseUnavailable(err: unknown): boolean {
       return true;
   }
   return false;
+}
+
+/**
+ * The database cannot take writes now, for a reason that is no fault of the caller and passes
+ * without a change to what it sent: it refuses them (disk full, read-only; storage-problem.ts)
+ * or cannot be reached.
+ */
+export function databaseOutage(err: unknown): boolean {
+  return storageProblem(err) !== null || databaseUnavailable(err);
 }
