@@ -68,33 +68,40 @@ export class ManualClock implements Clock {
 
 /**
  * A loop's sleep that can be cut short: `wake()` ends the current sleep at once, and
- * `wakeBy(t)` ends it if `t` comes before the planned wake-up.
+ * `wakeBy(t)` ends it if `t` comes before the planned wake-up. Either, called while the loop is
+ * awake, carries over to its next sleep: `wake()` skips it, and `wakeBy(t)` ends it by `t`.
+ * (A `wakeBy` between sleeps used to skip the next sleep whatever `t` was: under a steady
+ * stream of pings, every one of which moves a deadline, the sweep then ran back to back,
+ * about fifty times a second instead of once.)
  */
 export class Alarm {
   private controller: AbortController | null = null;
   private planned = Number.POSITIVE_INFINITY;
-  private pending = false;
+  /** the earliest wake-up asked for while the loop was awake */
+  private pendingBy = Number.POSITIVE_INFINITY;
 
   constructor(private readonly clock: Clock) {}
 
   async sleepUntil(at: number): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return;
-    }
+    const until = Math.min(at, this.pendingBy);
+    this.pendingBy = Number.POSITIVE_INFINITY;
+    // a time already passed still yields a turn, so a loop woken again and again cannot starve I/O
     this.controller = new AbortController();
-    this.planned = at;
-    await this.clock.sleep(at - this.clock.now(), this.controller.signal);
+    this.planned = until;
+    await this.clock.sleep(Math.max(0, until - this.clock.now()), this.controller.signal);
     this.controller = null;
     this.planned = Number.POSITIVE_INFINITY;
   }
 
   wake(): void {
-    if (this.controller) this.controller.abort();
-    else this.pending = true;
+    this.wakeBy(Number.NEGATIVE_INFINITY);
   }
 
   wakeBy(at: number): void {
-    if (at < this.planned) this.wake();
+    if (this.controller) {
+      if (at < this.planned) this.controller.abort();
+    } else if (at < this.pendingBy) {
+      this.pendingBy = at;
+    }
   }
 }
