@@ -287,7 +287,34 @@ function onWarning(state: CheckState, base: CheckState, now: number): Transition
   return result(state, { ...base, status, lastPingAt: now }, now, 'warning received');
 }
 
-export function transition(state: CheckState, input: Input, now: number): Transition {
+/**
+ * The state machine's own fields, always in one shape. Callers pass whole checks (thirty
+ * fields, in as many shapes as there are ways to build one); spreading those made every
+ * copy below a slow, generic one, ten times the cost of the rest of a ping's transition.
+ */
+export function stateOf(s: CheckState): CheckState {
+  return {
+    status: s.status,
+    schedule: s.schedule,
+    maxRuntime: s.maxRuntime,
+    failureThreshold: s.failureThreshold,
+    manualResume: s.manualResume,
+    lastPingAt: s.lastPingAt,
+    failureCount: s.failureCount,
+    openRuns: s.openRuns,
+    nextDeadline: s.nextDeadline,
+    probe: s.probe ?? null,
+  };
+}
+
+export function transition(check: CheckState, input: Input, now: number): Transition {
+  const state = stateOf(check);
+  const t = step(state, input, now);
+  // nothing changed: the caller's own state back
+  return t.state === state ? { ...t, state: check } : t;
+}
+
+function step(state: CheckState, input: Input, now: number): Transition {
   switch (input.type) {
     case 'deadline':
       return onDeadline(state, now);

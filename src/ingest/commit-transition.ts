@@ -5,6 +5,7 @@ import { holdAt } from '../core/maintenance.ts';
 import { eventForFlip } from '../core/status.ts';
 import type { CheckState, EventKind, PingKind, Transition } from '../core/types.ts';
 import { DEFAULT_SILENCE_PERIOD } from '../projects/keys.ts';
+import { copyCheck } from '../store/rows.ts';
 import type { Check, FlipRow, Project, Tx } from '../store/store.ts';
 import { ConflictError } from '../store/store.ts';
 import { queueAlert } from './queue-alerts.ts';
@@ -30,19 +31,25 @@ export interface Committed {
 
 export { ConflictError };
 
-/** Only the state machine's own fields: its result may carry stale copies of the others. */
-function stateFields(s: CheckState): CheckState {
-  return {
-    status: s.status,
-    schedule: s.schedule,
-    maxRuntime: s.maxRuntime,
-    failureThreshold: s.failureThreshold,
-    manualResume: s.manualResume,
-    lastPingAt: s.lastPingAt,
-    failureCount: s.failureCount,
-    openRuns: s.openRuns,
-    nextDeadline: s.nextDeadline,
-  };
+/**
+ * `check` with the state machine's own fields of `s` (its result may carry stale copies of the
+ * others) and the bookkeeping of a write at `now`: a fresh copy, for the caller to set more on.
+ */
+function nextCheck(check: Check, s: CheckState, flipped: boolean, now: number): Check {
+  const next = copyCheck(check);
+  next.status = s.status;
+  next.schedule = s.schedule;
+  next.maxRuntime = s.maxRuntime;
+  next.failureThreshold = s.failureThreshold;
+  next.manualResume = s.manualResume;
+  next.lastPingAt = s.lastPingAt;
+  next.failureCount = s.failureCount;
+  next.openRuns = s.openRuns;
+  next.nextDeadline = s.nextDeadline;
+  if (flipped) next.statusChangedAt = now;
+  next.rev = check.rev + 1;
+  next.updatedAt = now;
+  return next;
 }
 
 export async function commitTransition(
@@ -56,14 +63,8 @@ export async function commitTransition(
   let decision: AlertDecision | null = null;
   let downFlip: FlipRow | null = null;
   let project: Project | null | undefined;
-  let next: Check = {
-    ...check,
-    ...stateFields(t.state),
-    statusChangedAt: t.flip ? now : check.statusChangedAt,
-    rev: check.rev + 1,
-    updatedAt: now,
-  };
-  // `next` is a fresh copy: set in place rather than copied again (this runs for every ping)
+  // a fresh copy: set in place rather than copied again (this runs for every ping)
+  const next = nextCheck(check, t.state, t.flip !== null, now);
   if (next.status !== 'down') {
     next.remindAt = null;
     next.remindersSent = 0;
@@ -81,7 +82,8 @@ export async function commitTransition(
         check.realertEvery,
         project?.silencePeriod ?? DEFAULT_SILENCE_PERIOD,
       );
-      next = { ...next, remindAt, remindersSent: 0 };
+      next.remindAt = remindAt;
+      next.remindersSent = 0;
     }
   }
   if (!(await tx.updateCheckState(next, check.rev)))

@@ -6,6 +6,7 @@ import { recordChange } from '../audit/audit-log.ts';
 import { transition } from '../core/status.ts';
 import type { PingKind } from '../core/types.ts';
 import { databaseOutage } from '../store/database-unavailable.ts';
+import { copyCheck } from '../store/rows.ts';
 import { type Check, type Store, SyncError, type Tx } from '../store/store.ts';
 import { type CommitContext, type Committed, commitTransition } from './commit-transition.ts';
 import { defaultCheckConfig, newCheck } from './new-check.ts';
@@ -270,7 +271,9 @@ export class Ingestor {
     );
     const ctx: CommitContext = { baseUrl: this.options.baseUrl, pingBody: req.body };
     // Inside one transaction nobody writes between our read and this update.
-    const result = await commitTransition(tx, { ...check, pingSeq: n }, t, req.at, ctx);
+    const pinged = copyCheck(check);
+    pinged.pingSeq = n;
+    const result = await commitTransition(tx, pinged, t, req.at, ctx);
     committed.push({
       ...result,
       ping: { n, at: req.at, kind: req.kind, exitStatus: req.exitStatus ?? null, durationMs },

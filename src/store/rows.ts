@@ -211,6 +211,46 @@ export function checkFromValues(v: unknown[]): Check {
   };
 }
 
+/**
+ * A copy of a check, built as checkFromValues builds one: every check then has one shape, and
+ * V8 copies it field by field in a few nanoseconds. (`{ ...check }` over checks built in
+ * different ways cost microseconds per copy, several times per ping.)
+ */
+export function copyCheck(c: Check): Check {
+  return {
+    id: c.id,
+    projectId: c.projectId,
+    name: c.name,
+    slug: c.slug,
+    description: c.description,
+    tags: c.tags,
+    schedule: c.schedule,
+    maxRuntime: c.maxRuntime,
+    failureThreshold: c.failureThreshold,
+    severity: c.severity,
+    manualResume: c.manualResume,
+    methods: c.methods,
+    channels: c.channels,
+    realertEvery: c.realertEvery,
+    successCriteria: c.successCriteria,
+    probe: c.probe,
+    origin: c.origin,
+    archivedAt: c.archivedAt,
+    status: c.status,
+    failureCount: c.failureCount,
+    lastPingAt: c.lastPingAt,
+    openRuns: c.openRuns,
+    nextDeadline: c.nextDeadline,
+    statusChangedAt: c.statusChangedAt,
+    pingSeq: c.pingSeq,
+    remindAt: c.remindAt,
+    remindersSent: c.remindersSent,
+    rev: c.rev,
+    createdAt: c.createdAt,
+    updatedAt: c.updatedAt,
+  };
+}
+
 /** The columns a state change writes: what the state machine and ingest move. */
 export const CHECK_STATE_COLUMNS = [
   'status',
