@@ -27,6 +27,8 @@ export function requestAddress(c: Context, deps: Pick<AppDeps, 'clientAddress' |
  */
 export function limitKey(address: string | null): string {
   if (address === null) return 'unknown';
+  // no colon: IPv4, or no address at all; either counts as itself (and a ping pays no parse)
+  if (!address.includes(':')) return address;
   const parsed = parseIpAddress(address);
   if (parsed === null || parsed.version === 4) return address;
   const w = parsed.words;

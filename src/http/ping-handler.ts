@@ -120,6 +120,30 @@ function answer(
   return { status, text, headers: { ...CORS, ...extra } };
 }
 
+/**
+ * The answers to stored pings, made once per body limit and shared by every ping (and frozen,
+ * so no one changes them for the others): most pings get one of these.
+ */
+const stored = new Map<
+  number,
+  { ok: PingHttpResponse; created: PingHttpResponse; notFound: PingHttpResponse }
+>();
+
+function storedAnswers(bodyLimit: number) {
+  let answers = stored.get(bodyLimit);
+  if (answers === undefined) {
+    const limit = { 'Ping-Body-Limit': String(bodyLimit) };
+    const frozen = (r: PingHttpResponse) => Object.freeze({ ...r, headers: Object.freeze(r.headers) });
+    answers = {
+      ok: frozen(answer(200, 'OK', limit)),
+      created: frozen(answer(201, 'Created', limit)),
+      notFound: frozen(answer(404, 'not found', limit)),
+    };
+    stored.set(bodyLimit, answers);
+  }
+  return answers;
+}
+
 function parseAction(segment: string): Action | 'invalid' | null {
   if (segment === 'start' || segment === 'fail' || segment === 'log') return { kind: segment };
   if (/^\d+$/.test(segment)) {
@@ -251,7 +275,8 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
     if (!why) throw err;
     return answer(503, refusal(why), { ...limit, 'Retry-After': String(why.retryAfterS) });
   }
-  if (outcome.result === 'not-found') return answer(404, 'not found', limit);
-  if (outcome.result === 'ok' && outcome.created) return answer(201, 'Created', limit);
-  return answer(200, 'OK', limit);
+  const answers = storedAnswers(deps.pingBodyLimit);
+  if (outcome.result === 'not-found') return answers.notFound;
+  if (outcome.result === 'ok' && outcome.created) return answers.created;
+  return answers.ok;
 }

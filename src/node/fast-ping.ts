@@ -1,8 +1,14 @@
 // Pings on Node, answered straight from node:http without building web Request/Response
 // objects: the same handler as the Hono route, at a fraction of the cost per ping
 // (measured in bench/ingest.ts: building the web objects cost more CPU than storing the ping).
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type BodyResult, CappedBody, handlePing, type PingDeps } from '../http/ping-handler.ts';
+import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import {
+  type BodyResult,
+  CappedBody,
+  handlePing,
+  type PingDeps,
+  type PingHttpResponse,
+} from '../http/ping-handler.ts';
 import { requestIdOf } from './request-id.ts';
 
 /** Reads at most `limit` bytes of the body as it streams in; the rest is read and dropped. */
@@ -21,6 +27,22 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
     req.on('end', () => resolve(capped.result()));
     req.on('error', reject);
   });
+}
+
+/** Each answer's headers as node:http takes them; the shared answers (ping-handler.ts) once. */
+const headersOf = new WeakMap<PingHttpResponse, OutgoingHttpHeaders>();
+
+function nodeHeaders(answer: PingHttpResponse): OutgoingHttpHeaders {
+  let headers = headersOf.get(answer);
+  if (headers === undefined) {
+    headers = { ...answer.headers };
+    if (answer.status !== 204) {
+      headers['Content-Type'] = 'text/plain; charset=UTF-8';
+      headers['Content-Length'] = Buffer.byteLength(answer.text);
+    }
+    if (Object.isFrozen(answer)) headersOf.set(answer, headers);
+  }
+  return headers;
 }
 
 /** `onError` gets the request's id too: made here only when a ping fails. */
@@ -47,12 +69,7 @@ export function fastPingListener({
         },
         deps,
       );
-      const headers: Record<string, string | number> = { ...answer.headers };
-      if (answer.status !== 204) {
-        headers['Content-Type'] = 'text/plain; charset=UTF-8';
-        headers['Content-Length'] = Buffer.byteLength(answer.text);
-      }
-      res.writeHead(answer.status, headers);
+      res.writeHead(answer.status, nodeHeaders(answer));
       res.end(req.method === 'HEAD' || answer.status === 204 ? undefined : answer.text);
     } catch (err) {
       // The client closed the connection before its body ended: nothing was stored, and no
