@@ -91,6 +91,9 @@ export class D1Port implements SqlPort {
     // in a transaction reads an INSERT's rowid (ids it needs come from newId).
     return { changes: expect ?? 1, lastId: 0 };
   }
+  async runEach(sql: string, rows: unknown[][]): Promise<void> {
+    for (const row of rows) await this.run(sql, row);
+  }
   // A claim runs at once, in a transaction too (it cannot wait for the batch: its rows are
   // its answer). It is a lease, so if the transaction then fails the claim just runs out.
   claim(sql: string, params: unknown[]): Promise<Row[]> {

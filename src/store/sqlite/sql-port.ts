@@ -24,6 +24,8 @@ export interface SqlPort {
    * another writer got there first), and it is what resolves here.
    */
   run(sql: string, params: unknown[], expect?: number): Promise<WriteResult>;
+  /** One write run once for each row of values, in order (a batch's pings). */
+  runEach(sql: string, rows: unknown[][]): Promise<void>;
   /**
    * A write that answers rows (UPDATE … RETURNING): the claims. On D1 it runs at once, even
    * inside a transaction: a claim is a lease, and one that outlives a failed transaction ends.
@@ -61,6 +63,11 @@ export function betterSqlitePort(prepare: Prepare, onWrite: () => void): SqlPort
       const r = prepare(sql).run(...params);
       onWrite();
       return { changes: r.changes, lastId: Number(r.lastInsertRowid) };
+    },
+    async runEach(sql, rows) {
+      const statement = prepare(sql);
+      for (const row of rows) statement.run(...row);
+      if (rows.length > 0) onWrite();
     },
     async claim(sql, params) {
       const rows = prepare(sql)
