@@ -7,6 +7,7 @@
 //   npm run bench -- scale        1,000,000 checks on one node (not part of "all": ~5 min)
 //   npm run bench -- soak         10 minutes of pings and churn (not part of "all")
 //   npm run bench -- profile      vigil under the ingest load with --cpu-prof: where the time goes
+//   npm run bench -- storage      the storage side of a ping alone, against SQLite alone (~1 min)
 //   npm run bench -- ingest --duration 5 --rounds 1 --connections 50
 // The raw results are also saved as JSON in the temp dir (outside the repo, which biome checks).
 import { writeFileSync } from 'node:fs';
@@ -34,6 +35,7 @@ import {
 import { fmt, machineLine, ratio, table } from './report.ts';
 import { runScale, type ScaleResult, scaleMarkdown, scaleProblems } from './scale.ts';
 import { runSoak, type SoakResult, soakMarkdown, soakProblems } from './soak.ts';
+import { runStorage, STORAGE_DEFAULTS, type StorageResult, storageMarkdown, storageRows } from './storage.ts';
 import { runWorkers, type WorkersResult, workersMarkdown, workersProblems } from './workers.ts';
 
 const BENCHMARKS = [
@@ -46,6 +48,7 @@ const BENCHMARKS = [
   'scale',
   'soak',
   'profile',
+  'storage',
 ] as const;
 /** what `npm run bench` alone runs: everything that needs no database server */
 const DEFAULT: readonly Benchmark[] = ['ingest', 'detection', 'dashboard', 'rate-limit'];
@@ -107,6 +110,13 @@ let scale: ScaleResult | null = null;
 if (selected.includes('scale')) scale = await runScale();
 let soak: SoakResult | null = null;
 if (selected.includes('soak')) soak = await runSoak();
+let storage: StorageResult | null = null;
+if (selected.includes('storage'))
+  storage = await runStorage({
+    ...STORAGE_DEFAULTS,
+    rounds: positive(values.rounds, STORAGE_DEFAULTS.rounds, 'rounds'),
+    checks: positive(values.checks, STORAGE_DEFAULTS.checks, 'checks'),
+  });
 let rateLimit: RateLimitBenchResult | null = null;
 if (selected.includes('rate-limit'))
   rateLimit = await runRateLimit({
@@ -132,6 +142,7 @@ if (ingest) {
   }
 }
 if (detection) summary.push(...detectionRows('detection', detection));
+if (storage) summary.push(...storageRows(storage));
 
 if (postgres) {
   const { raw, sqlite, postgres: pg } = postgres.ingest;
@@ -214,6 +225,7 @@ const out = [
   ...(postgres ? [postgresMarkdown(postgres), ''] : []),
   ...(workers ? [workersMarkdown(workers), ''] : []),
   ...(profile ? [profileMarkdown(profile), ''] : []),
+  ...(storage ? [storageMarkdown(storage), ''] : []),
   ...(scale ? [scaleMarkdown(scale), ''] : []),
   ...(soak ? [soakMarkdown(soak), ''] : []),
   ...(rateLimit ? [rateLimitMarkdown(rateLimit), ''] : []),
@@ -223,7 +235,7 @@ process.stdout.write(`${out}\n`);
 const file = join(tmpdir(), `vigil-bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard, postgres, workers, profile, scale, soak, rateLimit }, null, 2)}\n`,
+  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard, postgres, workers, profile, storage, scale, soak, rateLimit }, null, 2)}\n`,
 );
 console.error(`[bench] raw results saved to ${file}`);
 

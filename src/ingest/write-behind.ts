@@ -1,8 +1,8 @@
 // A group commit's view of its transaction. Most pings of a batch only read their check, store
 // the ping and move the check's state on; done one statement at a time that is four statements
 // per ping, most of a ping's cost. Here a batch reads each check once, keeps its updates in
-// memory, and writes them when the batch ends: one UPDATE per check and a few multi-row
-// INSERTs for all its pings (bench/ingest.ts; docs/benchmarks.md).
+// memory, and writes them when the batch ends: one UPDATE per check, and all its pings through
+// one prepared INSERT (Tx.insertPings; bench/ingest.ts, docs/benchmarks.md).
 import { type Check, ConflictError, type Ping, type Project, type Tx } from '../store/store.ts';
 
 type Deferred =
