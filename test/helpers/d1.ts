@@ -2,13 +2,28 @@
 // (both from the npm registry; no Cloudflare account), reached from Node through Miniflare's
 // binding proxy. One Miniflare per test file; each store gets the database emptied.
 import { Miniflare } from 'miniflare';
-import { afterAll } from 'vitest';
+import { afterAll, beforeEach } from 'vitest';
 import type { D1Database } from '../../src/store/d1/d1-types.ts';
 import { applyD1Migrations } from './d1-migrate.ts';
 
 export { applyD1Migrations };
 
 let shared: Promise<{ mf: Miniflare; db: D1Database }> | null = null;
+
+/**
+ * After a failed spec, the next one gets a new Miniflare. Its synchronous binding proxy now and
+ * then loses a reply (an AssertionError in fetch-sync.ts: the reply it reads is not the one it
+ * waits for), and from then on every call of that Miniflare fails. With a new one, the retry the
+ * D1 projects allow (vitest.config.ts) runs the spec again on a working proxy, and the specs
+ * after it are not failed by the same lost reply.
+ */
+beforeEach(({ onTestFailed }) => {
+  onTestFailed(() => {
+    const broken = shared;
+    shared = null;
+    void broken?.then(({ mf }) => mf.dispose()).catch(() => {});
+  });
+});
 
 afterAll(async () => {
   const opened = shared;
