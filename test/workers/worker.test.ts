@@ -51,6 +51,17 @@ function apiOn(w: RunningWorker) {
     });
 }
 
+/** A Worker of a spec's own (its own D1 and clock), bootstrapped with KEY; close it after. */
+function ownWorker(env: Record<string, string> = {}): Promise<RunningWorker> {
+  return runWorker(bundle, {
+    VIGIL_BASE_URL: 'https://vigil.test',
+    VIGIL_BOOTSTRAP_KEY: KEY,
+    VIGIL_ALLOW_PRIVATE_URLS: 'true',
+    VIGIL_LOG_LEVEL: 'warn',
+    ...env,
+  });
+}
+
 function api(method: string, path: string, body?: unknown): Promise<Response> {
   return apiOn(worker)(method, path, body);
 }
@@ -195,13 +206,7 @@ describe.concurrent('alerts', () => {
 
 describe.concurrent('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=false)', () => {
   it('leaves a passed deadline to the next cron pass, which sends the alert', async () => {
-    const cronOnly = await runWorker(bundle, {
-      VIGIL_BASE_URL: 'https://vigil.test',
-      VIGIL_BOOTSTRAP_KEY: KEY,
-      VIGIL_ALLOW_PRIVATE_URLS: 'true',
-      VIGIL_CLOCK_ALARMS: 'false',
-      VIGIL_LOG_LEVEL: 'warn',
-    });
+    const cronOnly = await ownWorker({ VIGIL_CLOCK_ALARMS: 'false' });
     try {
       const call = apiOn(cronOnly);
       const channel = await json<{ id: string }>(
@@ -232,12 +237,7 @@ describe.concurrent('the clock on the cron trigger alone (VIGIL_CLOCK_ALARMS=fal
 
 describe.concurrent('held alerts', () => {
   it('releases an alert held by maintenance as soon as the window is deleted, without waiting for the cron', async () => {
-    const fresh = await runWorker(bundle, {
-      VIGIL_BASE_URL: 'https://vigil.test',
-      VIGIL_BOOTSTRAP_KEY: KEY,
-      VIGIL_ALLOW_PRIVATE_URLS: 'true',
-      VIGIL_LOG_LEVEL: 'warn',
-    });
+    const fresh = await ownWorker();
     try {
       const call = apiOn(fresh);
       const channel = await json<{ id: string }>(
@@ -276,12 +276,7 @@ describe.concurrent('held alerts', () => {
 describe.concurrent('probes', () => {
   it('probes an http check from the clock at its first slot and records the answer as a ping', async () => {
     // a Worker of its own: the cron pass below must not run the clock the alerts spec watches
-    const own = await runWorker(bundle, {
-      VIGIL_BASE_URL: 'https://vigil.test',
-      VIGIL_BOOTSTRAP_KEY: KEY,
-      VIGIL_ALLOW_PRIVATE_URLS: 'true',
-      VIGIL_LOG_LEVEL: 'warn',
-    });
+    const own = await ownWorker();
     try {
       const call = apiOn(own);
       const made = await call('POST', '/checks', {
