@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Ingestor, type PingRequest } from '../src/ingest/ingest.ts';
 import { defaultCheckConfig, newCheck } from '../src/ingest/new-check.ts';
+import { PING_COLUMNS, pingValues } from '../src/store/rows.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../src/store/store.ts';
 import { PING_BODY } from './ingest.ts';
@@ -120,8 +121,8 @@ async function measureVigil(f: Fixture, opts: StorageOptions): Promise<number> {
 }
 
 /**
- * SQLite alone: the pings table of the same schema (a copy of the migrated file), the same rows
- * through one prepared INSERT, the same prune per check, COMMIT, then fdatasync of the WAL on
+ * SQLite alone: the pings table of the same schema (a file migrated and seeded as vigil's), the
+ * same rows (rows.ts's columns and values) through one prepared INSERT, the same prune per check, COMMIT, then fdatasync of the WAL on
  * the thread pool, as vigil syncs it.
  */
 async function measureSqlite(f: Fixture, opts: StorageOptions): Promise<number> {
@@ -132,8 +133,7 @@ async function measureSqlite(f: Fixture, opts: StorageOptions): Promise<number> 
   db.pragma('foreign_keys = ON');
   const wal = await open(`${path}-wal`, 'r+');
   const insert = db.prepare(
-    `INSERT INTO pings (check_id, n, at, client_at, kind, exit_status, method, source, user_agent, rid, duration_ms, body, truncated)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO pings (${PING_COLUMNS.join(', ')}) VALUES (${PING_COLUMNS.map(() => '?').join(', ')})`,
   );
   const prune = db.prepare('DELETE FROM pings WHERE check_id = ? AND n <= ?');
   const seq = new Map(f.checkIds.map((id) => [id, 0]));
@@ -145,7 +145,23 @@ async function measureSqlite(f: Fixture, opts: StorageOptions): Promise<number> 
         const id = (p.target as { checkId: string }).checkId;
         const n = seq.get(id)! + 1;
         seq.set(id, n);
-        insert.run(id, n, p.at, null, p.kind, null, p.method, p.source, p.userAgent, null, null, p.body, 0);
+        insert.run(
+          ...pingValues({
+            checkId: id,
+            n,
+            at: p.at,
+            clientAt: null,
+            kind: p.kind,
+            exitStatus: null,
+            method: p.method,
+            source: p.source,
+            userAgent: p.userAgent,
+            rid: null,
+            durationMs: null,
+            body: p.body,
+            truncated: p.truncated,
+          }),
+        );
       }
       for (const [id, n] of seq) prune.run(id, n - RETENTION);
       db.exec('COMMIT');
