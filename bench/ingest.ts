@@ -10,6 +10,7 @@ import {
   note,
   type RunningServer,
   type RunningVigil,
+  startDurableServer,
   startRawServer,
   startVigil,
   type VigilOptions,
@@ -46,6 +47,8 @@ export interface LoadStats {
   serverCpu: number;
   /** the same per answered request, in µs: less sensitive to other load on the machine than req/s */
   cpuUsPerRequest: number;
+  /** CPU of the load tool (this process) per answered request, in µs: it shares the machine */
+  loadCpuUsPerRequest: number;
 }
 
 export interface VigilStats extends LoadStats {
@@ -57,6 +60,8 @@ export interface VigilStats extends LoadStats {
 
 export interface IngestRound {
   raw: LoadStats;
+  /** the least a server that stores each ping before its 200 must do (durable-server.ts) */
+  durable: LoadStats;
   vigil: VigilStats;
 }
 
@@ -95,12 +100,15 @@ export async function load(server: RunningServer, url: string, opts: IngestOptio
   const warm = await fire(url, opts, opts.warmupS);
   note(`${server.name}: measuring ${opts.durationS} s with ${opts.connections} connections`);
   const cpuBefore = cpuSeconds(server.pid);
+  const loadBefore = process.cpuUsage();
   const r = await fire(url, opts, opts.durationS);
-  return { stats: loadStats(r, cpuSeconds(server.pid) - cpuBefore), warmOk: warm['2xx'] };
+  const load = process.cpuUsage(loadBefore);
+  const stats = loadStats(r, cpuSeconds(server.pid) - cpuBefore, (load.user + load.system) / 1e6);
+  return { stats, warmOk: warm['2xx'] };
 }
 
-/** A load run's figures, with the server's CPU seconds over it. */
-export function loadStats(r: autocannon.Result, cpu: number): LoadStats {
+/** A load run's figures, with the server's CPU seconds over it (and the load tool's, if known). */
+export function loadStats(r: autocannon.Result, cpu: number, loadCpu = Number.NaN): LoadStats {
   return {
     rps: r.requests.average,
     p50: r.latency.p50,
@@ -114,6 +122,7 @@ export function loadStats(r: autocannon.Result, cpu: number): LoadStats {
     durationS: r.duration,
     serverCpu: (cpu / r.duration) * 100,
     cpuUsPerRequest: (cpu * 1e6) / r['2xx'],
+    loadCpuUsPerRequest: (loadCpu * 1e6) / r['2xx'],
   };
 }
 
@@ -145,6 +154,15 @@ export async function measureRaw(opts: IngestOptions): Promise<LoadStats> {
   }
 }
 
+export async function measureDurable(opts: IngestOptions): Promise<LoadStats> {
+  const server = await startDurableServer();
+  try {
+    return (await load(server, `${server.url}/ping/${server.checkId}`, opts)).stats;
+  } finally {
+    await server.stop();
+  }
+}
+
 export async function measureVigil(opts: IngestOptions, server: VigilOptions = {}): Promise<VigilStats> {
   const vigil = await startVigil(server);
   try {
@@ -164,9 +182,11 @@ export async function runIngest(opts: IngestOptions = INGEST_DEFAULTS): Promise<
     note(`ingest round ${i + 1} of ${opts.rounds}`);
     const raw = await measureRaw(opts);
     await sleep(1000); // let the previous server's sockets and CPU settle
+    const durable = await measureDurable(opts);
+    await sleep(1000);
     const vigil = await measureVigil(opts);
     await sleep(1000);
-    rounds.push({ raw, vigil });
+    rounds.push({ raw, durable, vigil });
   }
   return { options: opts, rounds };
 }
@@ -180,13 +200,14 @@ export function failedRequests(label: string, s: LoadStats): string | null {
 /** Whether every 200 vigil sent corresponds to a stored ping, and no request failed. */
 export function ingestProblems(r: IngestResult): string[] {
   const problems: string[] = [];
-  for (const [i, { raw, vigil }] of r.rounds.entries()) {
+  for (const [i, { raw, durable, vigil }] of r.rounds.entries()) {
     if (vigil.stored < vigil.okTotal)
       problems.push(
         `round ${i + 1}: vigil answered ${vigil.okTotal} pings with 200 but stored ${vigil.stored}`,
       );
     for (const [name, s] of [
       ['raw', raw],
+      ['durable floor', durable],
       ['vigil', vigil],
     ] as const) {
       const bad = failedRequests(`round ${i + 1}: ${name}`, s);
@@ -199,7 +220,7 @@ export function ingestProblems(r: IngestResult): string[] {
 export function ingestMarkdown(r: IngestResult): string {
   const { connections, durationS, warmupS } = r.options;
   const rows: string[][] = [];
-  for (const [i, { raw, vigil }] of r.rounds.entries()) {
+  for (const [i, { raw, durable, vigil }] of r.rounds.entries()) {
     const row = (name: string, s: LoadStats, extra: string[]) => [
       String(i + 1),
       name,
@@ -210,13 +231,18 @@ export function ingestMarkdown(r: IngestResult): string {
       fmt(s.ok),
       fmt(s.serverCpu),
       fmt(s.cpuUsPerRequest),
+      fmt(s.loadCpuUsPerRequest),
       ...extra,
     ];
-    rows.push(row('raw node:http', raw, ['', '']));
+    const against = (s: LoadStats, base: LoadStats) =>
+      `req/s ${ratio(s.rps, base.rps)} · p99 ${ratio(s.p99, base.p99)} · CPU/req ${ratio(s.cpuUsPerRequest, base.cpuUsPerRequest)}`;
+    rows.push(row('raw node:http', raw, ['', '', '']));
+    rows.push(row('durable floor', durable, ['', against(durable, raw), '']));
     rows.push(
       row('vigil', vigil, [
         `${fmt(vigil.stored)} stored / ${fmt(vigil.okTotal)} 200s ${vigil.stored >= vigil.okTotal ? '✓' : '✗'}`,
-        `req/s ${ratio(vigil.rps, raw.rps)} · p99 ${ratio(vigil.p99, raw.p99)} · CPU/req ${ratio(vigil.cpuUsPerRequest, raw.cpuUsPerRequest)}`,
+        against(vigil, raw),
+        against(vigil, durable),
       ]),
     );
   }
@@ -235,8 +261,10 @@ export function ingestMarkdown(r: IngestResult): string {
         '200s',
         'server CPU %',
         'server CPU µs / req',
+        'load tool CPU µs / req',
         'durable check',
-        'vigil / raw',
+        '/ raw',
+        'vigil / durable floor',
       ],
       rows,
     ),

@@ -126,12 +126,18 @@ if (selected.includes('rate-limit'))
 
 const summary: string[][] = [];
 if (ingest) {
-  for (const [i, { raw, vigil }] of ingest.rounds.entries()) {
+  for (const [i, { raw, durable, vigil }] of ingest.rounds.entries()) {
     summary.push([
       `ingest, round ${i + 1}: req/s`,
       fmt(vigil.rps),
       `raw node:http ${fmt(raw.rps)}`,
       `${ratio(vigil.rps, raw.rps)} (target ≥ 0.8)`,
+    ]);
+    summary.push([
+      `ingest, round ${i + 1}: req/s against the durable floor`,
+      fmt(vigil.rps),
+      `durable floor ${fmt(durable.rps)} (${ratio(durable.rps, raw.rps)} of raw)`,
+      ratio(vigil.rps, durable.rps),
     ]);
     summary.push([
       `ingest, round ${i + 1}: p99 latency`,

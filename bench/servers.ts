@@ -95,21 +95,41 @@ function waitForOutput(
   });
 }
 
-export async function startRawServer(): Promise<RunningServer> {
-  const child = launch('raw server', ['--import', 'tsx', join(ROOT, 'bench/raw-server.ts')], process.env);
+/** Runs a bench script with tsx; it is ready once it prints `listening <port>` and what follows. */
+async function startScript(
+  name: string,
+  script: string,
+  ready: RegExp,
+): Promise<{ server: RunningServer; printed: RegExpExecArray }> {
+  const child = launch(name, ['--import', 'tsx', join(ROOT, script)], process.env);
   try {
-    const m = await waitForOutput(child, 'raw server', /listening (\d+)/);
-    return {
-      name: 'raw node:http',
+    const printed = await waitForOutput(child, name, ready);
+    const server = {
+      name,
       pid: child.pid!,
-      url: `http://127.0.0.1:${m[1]}`,
+      url: `http://127.0.0.1:${printed[1]}`,
       output: child.output,
       stop: () => stopChild(child),
     };
+    return { server, printed };
   } catch (err) {
     await stopChild(child);
     throw err;
   }
+}
+
+export async function startRawServer(): Promise<RunningServer> {
+  return (await startScript('raw node:http', 'bench/raw-server.ts', /listening (\d+)/)).server;
+}
+
+/** The durable floor (durable-server.ts), with the one check it knows. */
+export async function startDurableServer(): Promise<RunningServer & { checkId: string }> {
+  const started = await startScript(
+    'durable floor',
+    'bench/durable-server.ts',
+    /listening (\d+) ([0-9a-f-]{36})/,
+  );
+  return { ...started.server, checkId: started.printed[2]! };
 }
 
 export interface RunningVigil extends RunningServer {

@@ -52,7 +52,7 @@ interface Fixture {
 }
 
 /** A migrated file at `path` with one project and `checkIds` as interval checks. */
-async function seed(path: string, checkIds: string[], exclusive: boolean): Promise<Store> {
+export async function seed(path: string, checkIds: string[], exclusive: boolean): Promise<Store> {
   const store = await openSqliteStore(path, { exclusive });
   const projectId = '00000000-0000-4000-8000-00000000be0c';
   const now = Date.now();
