@@ -16,6 +16,7 @@ import { createRateLimits } from './http/rate-limit.ts';
 import type { Committed } from './ingest/commit-transition.ts';
 import { Ingestor } from './ingest/ingest.ts';
 import { fastPingListener } from './node/fast-ping.ts';
+import { lingerAfterEarlyAnswers } from './node/linger.ts';
 import { createLogger } from './node/logger.ts';
 import { Observability } from './node/observability.ts';
 import { closeMailTransports } from './notifiers/email.ts';
@@ -254,7 +255,9 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   prober.start();
   sources.start();
 
-  const honoListener = getRequestListener(app.fetch);
+  // Its own cleanup reads an unread body for 500 ms only, and not at all once a web stream has
+  // paused it; lingerAfterEarlyAnswers reads it in every case (src/node/linger.ts).
+  const honoListener = lingerAfterEarlyAnswers(getRequestListener(app.fetch, { autoCleanupIncoming: false }));
   const fastPing = fastPingListener({
     ingestor,
     now: () => clock.now(),
@@ -277,7 +280,7 @@ export async function startServer(config: Readonly<Config>, opts: StartOptions =
   };
   const server = createServer(serverOptions, (req, res) => {
     if (req.url?.startsWith('/ping/')) void ping(req, res);
-    else void honoListener(req, res);
+    else honoListener(req, res);
   });
   let metricsUrl: string | null = null;
   try {

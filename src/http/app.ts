@@ -1,6 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Hono, type MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { routeGroup } from '../metrics/vigil-metrics.ts';
 import { webApp } from '../web/app.ts';
 import { auditRoutes } from './api/audit.ts';
@@ -19,6 +18,7 @@ import type { AppDeps } from './deps.ts';
 import { ApiError, SEND_JSON, toErrorResponse, validationError } from './errors.ts';
 import { metricsRoute } from './metrics-route.ts';
 import { type AuthVariables, apiKeyAuth, requireWrite } from './middleware/api-key.ts';
+import { bodyLimit } from './middleware/body-limit.ts';
 import { observeRequests } from './middleware/observe.ts';
 import { pingRoutes } from './ping-routes.ts';
 import { loggablePath } from './request-id.ts';

@@ -248,9 +248,6 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
     return answer(
       413,
       `ping body too large: send at most ${mb} MB (the first ${deps.pingBodyLimit} bytes are kept)`,
-      {
-        Connection: 'close',
-      },
     );
   }
   const limit = { 'Ping-Body-Limit': String(deps.pingBodyLimit) };

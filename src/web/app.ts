@@ -2,8 +2,8 @@
 // and the static assets, all server-rendered with Hono JSX. Each area registers its routes
 // from its own module.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { AppDeps } from '../http/deps.ts';
+import { bodyLimit } from '../http/middleware/body-limit.ts';
 import { assetRoutes } from './assets.ts';
 import { requireCsrf } from './csrf.ts';
 import { channelPages } from './pages/channels.tsx';

@@ -129,16 +129,18 @@ describe('slow clients', () => {
 });
 
 /**
- * Streams `path` a chunked body of up to 10 MB, 64 KB every 5 ms, and returns the answer's head
- * and body, how much was sent before the server closed the socket, and whether sending had ended.
+ * Streams `path` a chunked body of `total` bytes, 64 KB every 5 ms, and returns the answer's head
+ * and body, how much had been sent when the answer came and when the server closed the socket,
+ * and whether sending had ended.
  */
-function chunkedUpload(path: string, headers: Record<string, string>) {
-  const total = 10 * 1024 * 1024;
+function chunkedUpload(path: string, headers: Record<string, string>, total = 10 * 1024 * 1024) {
   const chunk = Buffer.alloc(64 * 1024, 0x20);
   const socket = connect(port, '127.0.0.1');
   let received = '';
   let sent = 0;
+  let sentAtAnswer = -1;
   socket.setEncoding('utf8').on('data', (d: string) => {
+    if (sentAtAnswer === -1) sentAtAnswer = sent;
     received += d;
   });
   socket.on('error', () => {}); // a write after the server hung up
@@ -158,25 +160,63 @@ function chunkedUpload(path: string, headers: Record<string, string>) {
     socket.write('\r\n');
     sent += chunk.length;
   }, 5);
-  return new Promise<{ head: string; body: string; sent: number; finished: boolean }>((resolve) =>
+  return new Promise<{ head: string; body: string; sent: number; sentAtAnswer: number; finished: boolean }>(
+    (resolve) =>
+      socket.once('close', () => {
+        clearInterval(timer);
+        const [head = '', body = ''] = received.split('\r\n\r\n', 2);
+        resolve({ head, body, sent, sentAtAnswer, finished: sent >= total });
+      }),
+  );
+}
+
+/**
+ * Writes a request with a `size`-byte body whole before it reads anything, as Python's urllib
+ * does (with "Connection: close"), and returns what came back once the server closed, and how.
+ */
+function uploadThenRead(path: string, headers: Record<string, string>, size: number) {
+  const socket = connect(port, '127.0.0.1');
+  let received = '';
+  let written = false;
+  let error: string | null = null;
+  socket.setEncoding('utf8').on('data', (d: string) => {
+    received += d;
+  });
+  socket.on('error', (err: NodeJS.ErrnoException) => {
+    error = err.code ?? err.message;
+  });
+  const head = Object.entries({
+    Host: 'vigil',
+    Connection: 'close',
+    'Content-Length': String(size),
+    ...headers,
+  })
+    .map(([k, v]) => `${k}: ${v}\r\n`)
+    .join('');
+  socket.write(`POST ${path} HTTP/1.1\r\n${head}\r\n`);
+  socket.write(Buffer.alloc(size, 0x20), () => {
+    written = true;
+  });
+  return new Promise<{ head: string; body: string; written: boolean; error: string | null }>((resolve) =>
     socket.once('close', () => {
-      clearInterval(timer);
       const [head = '', body = ''] = received.split('\r\n\r\n', 2);
-      resolve({ head, body, sent, finished: sent >= total });
+      resolve({ head, body, written, error });
     }),
   );
 }
 
 describe('bodies too large', () => {
-  it('refuses a 10 MB chunked JSON body on /api/v1 with 413 while it streams, and hangs up', async () => {
+  it('refuses a 10 MB chunked JSON body on /api/v1 with 413 while it streams, then reads and drops the rest', async () => {
     const res = await chunkedUpload('/api/v1/checks', {
       'X-Api-Key': key,
       'Content-Type': 'application/json',
     });
     expect(res.head).toMatch(/^HTTP\/1\.1 413 /);
-    expect(res.finished).toBe(false);
-    expect(res.sent).toBeLessThan(10 * 1024 * 1024);
-    expect(JSON.parse(res.body.replace(/^[0-9a-f]+\r\n|\r\n0\r\n$/g, ''))).toEqual({
+    // answered long before the body ended, and not cut off: the client could send it all
+    expect(res.sentAtAnswer).toBeGreaterThanOrEqual(0);
+    expect(res.sentAtAnswer).toBeLessThan(1024 * 1024);
+    expect(res.finished).toBe(true);
+    expect(JSON.parse(res.body)).toEqual({
       error: { code: 'payload_too_large', message: 'the request body is larger than 64 KB' },
     });
     await answered();
@@ -185,8 +225,47 @@ describe('bodies too large', () => {
   it('refuses one on a compat route the same way, in its flat error shape', async () => {
     const res = await chunkedUpload('/api/daemon/register', { 'X-API-Key': key });
     expect(res.head).toMatch(/^HTTP\/1\.1 413 /);
-    expect(res.finished).toBe(false);
+    expect(res.sentAtAnswer).toBeGreaterThanOrEqual(0);
+    expect(res.sentAtAnswer).toBeLessThan(1024 * 1024);
     expect(res.body).toContain('"error":"Payload Too Large"');
+    await answered();
+  });
+
+  it('hangs up on a body that goes on and on after the 413', async () => {
+    // 200 MB at 12.8 MB/s: cut off by the request timeout (2 s here) long before it ends
+    const res = await chunkedUpload('/api/v1/checks', { 'X-Api-Key': key }, 200 * 1024 * 1024);
+    expect(res.head).toMatch(/^HTTP\/1\.1 413 /);
+    expect(res.finished).toBe(false);
+    expect(res.sent).toBeLessThan(100 * 1024 * 1024);
+    await answered();
+  });
+
+  it('answers a client that writes its whole body before it reads, with "Connection: close"', async () => {
+    const cases: { path: string; headers: Record<string, string>; size: number; says: string }[] = [
+      {
+        path: '/api/v1/checks',
+        headers: { 'X-Api-Key': key, 'Content-Type': 'application/json' },
+        size: 5 * 1024 * 1024,
+        says: '"code":"payload_too_large"',
+      },
+      {
+        path: '/api/daemon/register',
+        headers: { 'X-API-Key': key },
+        size: 5 * 1024 * 1024,
+        says: '"error":"Payload Too Large"',
+      },
+      // past the 100 KB kept and the 10 MB read and dropped before the 413
+      { path: `/ping/${checkId}/fail`, headers: {}, size: 30 * 1024 * 1024, says: 'ping body too large' },
+    ];
+    for (const c of cases) {
+      const res = await uploadThenRead(c.path, c.headers, c.size);
+      expect(res, c.path).toMatchObject({ written: true, error: null });
+      expect(res.head, c.path).toMatch(/^HTTP\/1\.1 413 /);
+      expect(res.body, c.path).toContain(c.says);
+    }
+    // the refused failure ping was not stored
+    const check = await fetch(`${server.url}/api/v1/checks/${checkId}`, { headers: { 'X-Api-Key': key } });
+    expect(((await check.json()) as { status: string }).status).toBe('up');
     await answered();
   });
 });

@@ -2,12 +2,12 @@
 // (`{ "error": "Unauthorized" }`, sometimes with a "details" string), and their clients look
 // for exactly that, so these routes keep that shape instead of vigil's `{ error: { code, message } }`.
 import type { Context, Hono, MiddlewareHandler } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { z } from 'zod';
 import { CheckRuleError, SlugTakenError } from '../../ingest/check-changes.ts';
 import type { Check, Store } from '../../store/store.ts';
 import { unavailableError } from '../errors.ts';
+import { bodyLimit } from '../middleware/body-limit.ts';
 import { RateLimitedError } from '../rate-limit.ts';
 import { loggablePath } from '../request-id.ts';
 import { unavailable } from '../unavailable.ts';
