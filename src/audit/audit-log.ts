@@ -33,6 +33,7 @@ export const AUDIT_ACTIONS = [
   'status_page.created',
   'status_page.updated',
   'status_page.deleted',
+  'incident.acknowledged',
   // the key that seals channel and source secrets was replaced (vigil secrets rotate)
   'secrets.rotated',
 ] as const;
@@ -48,6 +49,7 @@ export const TARGET_KINDS = [
   'project',
   'source',
   'status_page',
+  'incident',
   'secrets',
 ] as const;
 

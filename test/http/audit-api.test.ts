@@ -259,6 +259,30 @@ describe('changes made elsewhere', () => {
     expect(mine[1]!.changes).toEqual({ read_only: { to: false } });
   });
 
+  it('name the signed-in user who acknowledged an incident', async () => {
+    const check = await createCheck(h, {
+      name: 'Backup',
+      schedule: { kind: 'interval', period: 60, grace: 30 },
+    });
+    expect((await h.app.request(`/ping/${check.id}`)).status).toBe(200);
+    h.clock.advance(91_000);
+    await h.scheduler.sweep(h.clock.now());
+    const [incident] = await h.store.listIncidents([h.project.id], {
+      checkId: check.id,
+      open: true,
+      limit: 1,
+    });
+    const owner = await signIn(h);
+    expect((await owner.post(`/incidents/${incident!.id}/acknowledge`)).status).toBe(303);
+    expect((await log()).filter((e) => e.actor.kind === 'user')).toEqual([
+      expect.objectContaining({
+        action: 'incident.acknowledged',
+        actor: { kind: 'user', id: owner.userId, label: owner.email, address: '127.0.0.1' },
+        target: { kind: 'incident', id: String(incident!.id), name: 'Backup' },
+      }),
+    ]);
+  });
+
   it('name the ping that created its check with ?create=1', async () => {
     const res = await h.app.request(`/ping/${h.project.pingKey}/made-by-ping?create=1`);
     expect(res.status).toBe(201);

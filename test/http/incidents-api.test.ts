@@ -127,9 +127,20 @@ describe('POST /incidents/{id}/acknowledge', () => {
         data: { check: { id: checkId, status: 'down' }, incident_id: id, by },
       },
     ]);
+    const audit = await json<{ entries: unknown[] }>(
+      await h.api('GET', '/audit?action=incident.acknowledged'),
+    );
+    expect(audit.entries).toMatchObject([
+      {
+        at: iso(h.clock.now()),
+        actor: { kind: 'api_key', address: '127.0.0.1' },
+        target: { kind: 'incident', id: String(id), name: 'db backup' },
+        changes: null,
+      },
+    ]);
   });
 
-  it('keeps the first acknowledgement when asked again', async () => {
+  it('keeps the first acknowledgement when asked again, and records only that one', async () => {
     const id = await takeDown(await createCheck(h));
     await h.api('POST', `/incidents/${id}/acknowledge`);
     const ackedAt = h.clock.now();
@@ -137,6 +148,8 @@ describe('POST /incidents/{id}/acknowledge', () => {
     const res = await h.api('POST', `/incidents/${id}/acknowledge`);
     expect(res.status).toBe(200);
     expect(await json(res)).toMatchObject({ acknowledged_at: iso(ackedAt) });
+    const audit = await json<{ entries: unknown[] }>(await h.api('GET', '/audit?target_kind=incident'));
+    expect(audit.entries).toMatchObject([{ action: 'incident.acknowledged', at: iso(ackedAt) }]);
   });
 
   it('answers 409 for a resolved incident', async () => {

@@ -6,6 +6,7 @@ import type { Incident, Store } from '../../store/store.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, notFound } from '../errors.ts';
 import type { AuthVariables } from '../middleware/api-key.ts';
+import { apiActor } from '../request-actor.ts';
 import { PageQuery } from './check-schemas.ts';
 import { iso, isoOrNull } from './check-view.ts';
 import { ownedCheck } from './checks.ts';
@@ -118,7 +119,13 @@ export function incidentRoutes(app: OpenAPIHono<Env>, deps: AppDeps): void {
       const raw = c.req.valid('param').id;
       const found = /^\d{1,15}$/.test(raw) ? await store.getIncident(Number(raw)) : null;
       if (!found || found.projectId !== key.projectId) throw notFound('incident');
-      const { outcome, incident } = await acknowledge(store, deps.bus, found, `api key ${key.prefix}`, now());
+      const { outcome, incident } = await acknowledge(
+        store,
+        deps.bus,
+        found,
+        { by: `api key ${key.prefix}`, actor: apiActor(c, deps) },
+        now(),
+      );
       if (outcome === 'resolved') {
         throw new ApiError(
           409,

@@ -7,6 +7,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { can, membershipOf } from '../../auth/users.ts';
 import { formatDuration } from '../../core/schedule.ts';
 import type { AppDeps } from '../../http/deps.ts';
+import { webActor } from '../../http/request-actor.ts';
 import { acknowledge } from '../../incidents/acknowledge.ts';
 import type { Check, Incident, Project, Store } from '../../store/store.ts';
 import { Csrf, Page } from '../layout.tsx';
@@ -256,7 +257,7 @@ export function incidentPages(app: Hono<WebEnv>, deps: AppDeps): void {
       );
     }
     // acknowledging one that resolved meanwhile changes nothing: the page shows it resolved
-    await acknowledge(store, deps.bus, incident, c.var.user!.email, now());
+    await acknowledge(store, deps.bus, incident, { by: c.var.user!.email, actor: webActor(c, deps) }, now());
     if (c.req.header('hx-request') === 'true') {
       const target = c.req.header('hx-target');
       if (!target || target === 'incidents') return send(c, await tables(c), 200, false);
