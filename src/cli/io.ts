@@ -2,7 +2,6 @@ import { userInfo } from 'node:os';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { type Actor, cliActor } from '../audit/actor.ts';
 import { type Config, loadConfig } from '../config.ts';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 
 /** Where a command writes, and what environment it reads: tests pass their own. */
@@ -73,6 +72,8 @@ export async function withStore<T>(
   fn: (store: Store, config: Readonly<Config>) => Promise<T>,
 ): Promise<T> {
   const config = loadConfig(io.env);
+  // on use: the stores (drivers, migrations) are most of what a command would load otherwise
+  const { openStore } = await import('../store/open-store.ts');
   const store = await openStore(config);
   try {
     return await fn(store, config);

@@ -1,20 +1,16 @@
 // `vigil <command>`: the one entry point for the server and its admin commands.
 import { pathToFileURL } from 'node:url';
 import { ConfigError } from '../config.ts';
-import { keysCommand } from './commands/keys.ts';
-import { migrateCommand } from './commands/migrate.ts';
-import { projectsCommand } from './commands/projects.ts';
-import { serveCommand } from './commands/serve.ts';
-import { usersCommand } from './commands/users.ts';
 import { CliError, type Command, type Io, nodeIo } from './io.ts';
 
+// Each loaded on use: `vigil run` in a crontab starts without the server's modules or the
+// database drivers, and `vigil keys` without the server's.
 const COMMANDS: Record<string, Command> = {
-  serve: serveCommand,
-  migrate: migrateCommand,
-  keys: keysCommand,
-  projects: projectsCommand,
-  users: usersCommand,
-  // job commands, loaded on use: `vigil run` in a crontab starts without the server's modules
+  serve: async (a, io) => (await import('./commands/serve.ts')).serveCommand(a, io),
+  migrate: async (a, io) => (await import('./commands/migrate.ts')).migrateCommand(a, io),
+  keys: async (a, io) => (await import('./commands/keys.ts')).keysCommand(a, io),
+  projects: async (a, io) => (await import('./commands/projects.ts')).projectsCommand(a, io),
+  users: async (a, io) => (await import('./commands/users.ts')).usersCommand(a, io),
   run: async (a, io) => (await import('./commands/run.ts')).runCommand(a, io),
   ping: async (a, io) => (await import('./commands/ping.ts')).pingCommand(a, io),
   checks: async (a, io) => (await import('./commands/checks.ts')).checksCommand(a, io),
