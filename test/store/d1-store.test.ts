@@ -32,6 +32,7 @@ describe('D1 migration files', () => {
       '0005_nodes.sql',
       '0006_audit.sql',
       '0007_outbox_order.sql',
+      '0008_outbox_channel_due.sql',
     ]);
   });
 });

@@ -442,6 +442,64 @@ describe.each(storeFactories)('Store on $engine (more)', (factory) => {
     });
   });
 
+  describe('the outbox with a long queue', () => {
+    /**
+     * `count` alerts to `channel`, a check each, due `firstDue` and a millisecond apart after it.
+     * The checks need not exist: an alert outlives its check (no foreign key).
+     */
+    async function queue(
+      projectId: string,
+      channelId: string,
+      count: number,
+      firstDue: number,
+      flipBase: number,
+    ) {
+      const checks = Array.from({ length: count }, () => makeCheck(projectId));
+      await store.insertNotifications(
+        checks.map((check, i) =>
+          makeNotification(check, flipBase + i, channelId, { nextAttemptAt: firstDue + i }),
+        ),
+      );
+    }
+
+    it('claims the oldest due rows of the other channels past a capped channel’s long queue', async () => {
+      const { project } = await projectWithCheck();
+      const [stuck, other] = [makeChannel(project.id), makeChannel(project.id)];
+      await store.insertChannel(stuck);
+      await store.insertChannel(other);
+      await queue(project.id, stuck.id, 50, T0 - 10 * MINUTE, 1000); // older than all of other's
+      await queue(project.id, other.id, 3, T0 - MINUTE, 5000);
+      const claimed = await store.claimNotifications(T0, T0 + MINUTE, 2, [stuck.id]);
+      expect(claimed.map((n) => [n.channelId, n.nextAttemptAt])).toEqual([
+        [other.id, T0 - MINUTE],
+        [other.id, T0 - MINUTE + 1],
+      ]);
+      // with no channel left out, the oldest due row of all comes first, whatever its channel
+      const next = await store.claimNotifications(T0, T0 + MINUTE, 2);
+      expect(next.map((n) => [n.channelId, n.nextAttemptAt])).toEqual([
+        [stuck.id, T0 - 10 * MINUTE],
+        [stuck.id, T0 - 10 * MINUTE + 1],
+      ]);
+    });
+
+    it('knows the earliest due time past a long run of rows in flight and rows waiting their turn', async () => {
+      const { project, check } = await projectWithCheck();
+      const channel = makeChannel(project.id);
+      await store.insertChannel(channel);
+      // more than the 256 rows SQLite reads at a time
+      await queue(project.id, channel.id, 260, T0 - 10 * MINUTE, 1000);
+      // all in flight, until T0 + 10 min
+      expect(await store.claimNotifications(T0, T0 + 10 * MINUTE, 260)).toHaveLength(260);
+      expect(await store.earliestNotificationDue()).toBe(T0 + 10 * MINUTE);
+      // one check's two alerts: the second waits for the first, however early it is due
+      await store.insertNotifications([
+        makeNotification(check, 9000, channel.id, { nextAttemptAt: T0 + 5 * MINUTE }),
+        makeNotification(check, 9001, channel.id, { nextAttemptAt: T0 - 20 * MINUTE }),
+      ]);
+      expect(await store.earliestNotificationDue()).toBe(T0 + 5 * MINUTE);
+    });
+  });
+
   describe('races between transactions', () => {
     it('keeps one outbox row when two transactions queue the same (flip, channel, seq)', async () => {
       const { project, check } = await projectWithCheck();

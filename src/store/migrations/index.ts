@@ -6,6 +6,7 @@ import * as sources from './004-sources.ts';
 import * as nodes from './005-nodes.ts';
 import * as audit from './006-audit.ts';
 import * as outboxOrder from './007-outbox-order.ts';
+import * as outboxChannelDue from './008-outbox-channel-due.ts';
 import type { Dialect } from './dialect.ts';
 
 /** Migrations are code (not files found at run time) so a bundled build carries them. */
@@ -20,6 +21,7 @@ export function migrationProvider(dialect: Dialect): MigrationProvider {
         '005-nodes': { up: nodes.up(dialect) },
         '006-audit': { up: audit.up(dialect) },
         '007-outbox-order': { up: outboxOrder.up(dialect) },
+        '008-outbox-channel-due': { up: outboxChannelDue.up(dialect) },
       };
     },
   };

@@ -1,5 +1,6 @@
 import type { SecretBox } from '../../secrets/secret-box.ts';
 import { AUDIT_COLUMNS, auditPage, auditPageQuery, auditValues } from '../audit-rows.ts';
+import { DUE_PAGE, earliestClaimable } from '../outbox-due.ts';
 import {
   CHANNEL_COLUMNS,
   CHANNEL_UPDATE_COLUMNS,
@@ -36,7 +37,7 @@ import {
   toUser,
 } from '../rows.ts';
 import { STATUS_COUNTS_SQL, toStatusCounts } from '../status-counts.ts';
-import type { Check, PingOutcome, Tx } from '../store.ts';
+import type { Check, Notification, PingOutcome, Tx } from '../store.ts';
 import type { SqlPort, WriteResult } from './sql-port.ts';
 import {
   claimDeadlines,
@@ -62,6 +63,33 @@ const SOURCE_UPDATE = `UPDATE sources SET ${SOURCE_COLUMNS.slice(1)
  */
 const BEHIND_OLDER = `EXISTS (SELECT 1 FROM notifications o WHERE o.status = 'pending'
   AND o.channel_id = n.channel_id AND o.check_id = n.check_id AND o.id < n.id)`;
+/**
+ * The channels with pending alerts: one probe of notifications_channel_due per channel (a loose
+ * index scan; named, or SQLite sorts every pending row by channel through notifications_due),
+ * and one more for each one's oldest alert; those with nothing due by `?` are left out.
+ */
+const PENDING_CHANNELS = `WITH RECURSIVE ch(id) AS (
+    SELECT (SELECT channel_id FROM notifications INDEXED BY notifications_channel_due
+            WHERE status = 'pending' ORDER BY channel_id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT channel_id FROM notifications INDEXED BY notifications_channel_due
+            WHERE status = 'pending' AND channel_id > ch.id ORDER BY channel_id LIMIT 1)
+    FROM ch WHERE ch.id IS NOT NULL)
+  SELECT channel_id, t FROM (
+    SELECT id AS channel_id, (SELECT MIN(next_attempt_at) FROM notifications
+                              WHERE status = 'pending' AND channel_id = ch.id) AS t
+    FROM ch WHERE id IS NOT NULL)
+  WHERE t <= ?`;
+/** One channel's claimable rows, oldest due first. */
+const CHANNEL_DUE = `SELECT id, next_attempt_at FROM notifications n
+  WHERE status = 'pending' AND channel_id = ? AND next_attempt_at <= ?
+    AND (lease_until IS NULL OR lease_until <= ?) AND NOT ${BEHIND_OLDER}
+  ORDER BY next_attempt_at LIMIT ?`;
+/** Pending rows in the order they fall due, after (next_attempt_at, id), with whether each waits (outbox-due.ts). */
+const DUE_ORDER_PAGE = `SELECT id, next_attempt_at, lease_until, ${BEHIND_OLDER} AS behind
+  FROM notifications n WHERE status = 'pending'
+    AND (next_attempt_at > ? OR (next_attempt_at = ? AND id > ?))
+  ORDER BY next_attempt_at, id LIMIT ?`;
 /**
  * One row per statement: better-sqlite3 binds 13 values and runs a prepared statement in less
  * time than it takes to build and bind the values of a multi-row INSERT (measured both ways
@@ -685,28 +713,46 @@ export class SqliteTx implements Tx {
     excludeChannels: string[] = [],
     owner: string | null = null,
   ) {
-    // One node owns the file, so the lease is only about crashes: the server's exclusive open
-    // drops every lease (sqlite-store.ts).
-    // The excluded ids travel as one JSON array: one cached statement for any length, and
-    // `NOT IN` over an empty json_each excludes nothing.
-    const rows = await this.port.claim(
-      `UPDATE notifications SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
-       WHERE id IN (SELECT id FROM notifications n WHERE status = 'pending' AND next_attempt_at <= ?
-                    AND (lease_until IS NULL OR lease_until <= ?)
-                    AND channel_id NOT IN (SELECT value FROM json_each(?))
-                    AND NOT ${BEHIND_OLDER}
-                    ORDER BY next_attempt_at LIMIT ?)
-       RETURNING *`,
-      [leaseUntil, owner, now, now, JSON.stringify(excludeChannels), limit],
-    );
-    return rows.map(toNotification);
+    const excluded = new Set(excludeChannels);
+    const claimed: Notification[] = [];
+    while (claimed.length < limit) {
+      const picked = await this.#claimable(now, limit - claimed.length, excluded);
+      if (picked.length === 0) break;
+      // One node owns the file, so the lease is only about crashes: the server's exclusive open
+      // drops every lease (sqlite-store.ts). The conditions are asked again as the rows are
+      // taken: a claim running meanwhile (or another writer, on D1) may have taken some, and
+      // then the rest are looked for again. `+status` keeps SQLite on the ids, not on every
+      // pending row.
+      const rows = await this.port.claim(
+        `UPDATE notifications SET lease_until = ?, lease_owner = ?, attempts = attempts + 1
+         WHERE id IN (SELECT value FROM json_each(?)) AND +status = 'pending'
+           AND (lease_until IS NULL OR lease_until <= ?)
+         RETURNING *`,
+        [leaseUntil, owner, JSON.stringify(picked), now],
+      );
+      claimed.push(...rows.map(toNotification));
+      if (rows.length === picked.length) break;
+    }
+    return claimed.sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
+  }
+  /**
+   * The ids of the `limit` oldest claimable rows: the oldest due rows of each channel that has
+   * any, each through its own part of notifications_channel_due, then the oldest of those. One
+   * walk of every due row in time order would pass over all of a capped channel's rows first.
+   */
+  async #claimable(now: number, limit: number, excluded: ReadonlySet<string>): Promise<number[]> {
+    const candidates: Row[] = [];
+    for (const channel of await this.#all(PENDING_CHANNELS, now)) {
+      if (excluded.has(String(channel.channel_id))) continue;
+      candidates.push(...(await this.#all(CHANNEL_DUE, channel.channel_id, now, now, limit)));
+    }
+    return candidates
+      .sort((a, b) => Number(a.next_attempt_at) - Number(b.next_attempt_at) || Number(a.id) - Number(b.id))
+      .slice(0, limit)
+      .map((r) => Number(r.id));
   }
   async earliestNotificationDue() {
-    const r = await this.#one(
-      `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < next_attempt_at THEN next_attempt_at ELSE lease_until END) AS t
-       FROM notifications n WHERE status = 'pending' AND NOT ${BEHIND_OLDER}`,
-    );
-    return r?.t === null || r?.t === undefined ? null : Number(r.t);
+    return earliestClaimable((at, id) => this.#all(DUE_ORDER_PAGE, at, at, id, DUE_PAGE));
   }
   async recordAttempt(a: Parameters<Tx['recordAttempt']>[0]) {
     await this.#run(
