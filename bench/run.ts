@@ -8,6 +8,7 @@
 //   npm run bench -- soak         10 minutes of pings and churn (not part of "all")
 //   npm run bench -- profile      vigil under the ingest load with --cpu-prof: where the time goes
 //   npm run bench -- storage      the storage side of a ping alone, against SQLite alone (~1 min)
+//   npm run bench -- outbox       claims and the next due time with 20,000 alerts queued for a stuck channel
 //   npm run bench -- ingest --duration 5 --rounds 1 --connections 50
 // The raw results are also saved as JSON in the temp dir (outside the repo, which biome checks).
 import { writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ import {
   runDetection,
 } from './detection.ts';
 import { INGEST_DEFAULTS, type IngestResult, ingestMarkdown, ingestProblems, runIngest } from './ingest.ts';
+import { OUTBOX_DEFAULTS, type OutboxResult, outboxMarkdown, outboxRows, runOutbox } from './outbox.ts';
 import { type PostgresBenchResult, postgresMarkdown, postgresProblems, runPostgres } from './postgres.ts';
 import { type ProfileResult, profileMarkdown, runProfile } from './profile.ts';
 import {
@@ -49,6 +51,7 @@ const BENCHMARKS = [
   'soak',
   'profile',
   'storage',
+  'outbox',
 ] as const;
 /** what `npm run bench` alone runs: everything that needs no database server */
 const DEFAULT: readonly Benchmark[] = ['ingest', 'detection', 'dashboard', 'rate-limit'];
@@ -117,6 +120,8 @@ if (selected.includes('storage'))
     rounds: positive(values.rounds, STORAGE_DEFAULTS.rounds, 'rounds'),
     checks: positive(values.checks, STORAGE_DEFAULTS.checks, 'checks'),
   });
+let outbox: OutboxResult | null = null;
+if (selected.includes('outbox')) outbox = await runOutbox(OUTBOX_DEFAULTS);
 let rateLimit: RateLimitBenchResult | null = null;
 if (selected.includes('rate-limit'))
   rateLimit = await runRateLimit({
@@ -149,6 +154,7 @@ if (ingest) {
 }
 if (detection) summary.push(...detectionRows('detection', detection));
 if (storage) summary.push(...storageRows(storage));
+if (outbox) summary.push(...outboxRows(outbox));
 
 if (postgres) {
   const { raw, sqlite, postgres: pg } = postgres.ingest;
@@ -232,6 +238,7 @@ const out = [
   ...(workers ? [workersMarkdown(workers), ''] : []),
   ...(profile ? [profileMarkdown(profile), ''] : []),
   ...(storage ? [storageMarkdown(storage), ''] : []),
+  ...(outbox ? [outboxMarkdown(outbox), ''] : []),
   ...(scale ? [scaleMarkdown(scale), ''] : []),
   ...(soak ? [soakMarkdown(soak), ''] : []),
   ...(rateLimit ? [rateLimitMarkdown(rateLimit), ''] : []),
@@ -241,7 +248,7 @@ process.stdout.write(`${out}\n`);
 const file = join(tmpdir(), `vigil-bench-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
 writeFileSync(
   file,
-  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard, postgres, workers, profile, storage, scale, soak, rateLimit }, null, 2)}\n`,
+  `${JSON.stringify({ startedAt, command, machine, ingest, detection, dashboard, postgres, workers, profile, storage, outbox, scale, soak, rateLimit }, null, 2)}\n`,
 );
 console.error(`[bench] raw results saved to ${file}`);
 

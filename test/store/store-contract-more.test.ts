@@ -486,7 +486,7 @@ describe.each(storeFactories)('Store on $engine (more)', (factory) => {
       const { project, check } = await projectWithCheck();
       const channel = makeChannel(project.id);
       await store.insertChannel(channel);
-      // more than the 256 rows SQLite reads at a time
+      // more than the rows of the first pages SQLite reads (16, 64, then 256)
       await queue(project.id, channel.id, 260, T0 - 10 * MINUTE, 1000);
       // all in flight, until T0 + 10 min
       expect(await store.claimNotifications(T0, T0 + 10 * MINUTE, 260)).toHaveLength(260);

@@ -1,6 +1,6 @@
 import type { SecretBox } from '../../secrets/secret-box.ts';
 import { AUDIT_COLUMNS, auditPage, auditPageQuery, auditValues } from '../audit-rows.ts';
-import { DUE_PAGE, earliestClaimable } from '../outbox-due.ts';
+import { earliestClaimable } from '../outbox-due.ts';
 import {
   CHANNEL_COLUMNS,
   CHANNEL_UPDATE_COLUMNS,
@@ -752,7 +752,7 @@ export class SqliteTx implements Tx {
       .map((r) => Number(r.id));
   }
   async earliestNotificationDue() {
-    return earliestClaimable((at, id) => this.#all(DUE_ORDER_PAGE, at, at, id, DUE_PAGE));
+    return earliestClaimable((at, id, size) => this.#all(DUE_ORDER_PAGE, at, at, id, size));
   }
   async recordAttempt(a: Parameters<Tx['recordAttempt']>[0]) {
     await this.#run(
