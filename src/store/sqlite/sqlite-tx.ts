@@ -715,7 +715,8 @@ export class SqliteTx implements Tx {
   ) {
     const excluded = new Set(excludeChannels);
     const claimed: Notification[] = [];
-    while (claimed.length < limit) {
+    // a few rounds at most: each one after the first means another claim took rows meanwhile
+    for (let round = 0; round < 8 && claimed.length < limit; round++) {
       const picked = await this.#claimable(now, limit - claimed.length, excluded);
       if (picked.length === 0) break;
       // One node owns the file, so the lease is only about crashes: the server's exclusive open
