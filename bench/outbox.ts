@@ -3,11 +3,14 @@
 // SQLite both run on the event loop, so their time is time no ping is answered. Each figure is
 // the median of 50 calls, with a long queue against the same store with a short one (the
 // baseline, same run): a ratio near 1 means the cost does not grow with the queue.
-// On PostgreSQL too, on a throw-away database (VIGIL_BENCH_POSTGRES_URL), when one is reachable.
+// On PostgreSQL too, on a throw-away database (VIGIL_BENCH_POSTGRES_URL), when one is reachable:
+// once as a fresh table leaves the planner (no statistics yet), once after ANALYZE, as
+// autovacuum leaves it within a minute or so of the queue growing.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { openPostgresStore } from '../src/store/postgres/pg-store.ts';
 import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { NewNotification, Store } from '../src/store/store.ts';
@@ -35,7 +38,7 @@ interface Timings {
 }
 
 export interface OutboxRun {
-  engine: 'sqlite' | 'postgres';
+  engine: 'sqlite' | 'postgres' | 'postgres, analyzed';
   long: Timings;
   short: Timings;
 }
@@ -57,8 +60,11 @@ async function median(fn: () => Promise<unknown>): Promise<number> {
   return ms.sort((a, b) => a - b)[CALLS >> 1]!;
 }
 
-/** `queued` due alerts for the stuck channel, 50 for another, a check each; then measures. */
-async function measure(store: Store, queued: number): Promise<Timings> {
+/**
+ * `queued` due alerts for the stuck channel, 50 for another, a check each; then `loaded`; then
+ * measures.
+ */
+async function measure(store: Store, queued: number, loaded?: () => Promise<void>): Promise<Timings> {
   const now = Date.now();
   const row = (channelId: string, i: number, due: number): NewNotification => ({
     flipId: i + 1,
@@ -74,6 +80,7 @@ async function measure(store: Store, queued: number): Promise<Timings> {
   const rows = Array.from({ length: queued }, (_, i) => row('stuck', i, now - 60_000 + i));
   for (let i = 0; i < 50; i++) rows.push(row('other', queued + i, now - 1000));
   for (let i = 0; i < rows.length; i += 500) await store.insertNotifications(rows.slice(i, i + 500));
+  await loaded?.();
   // the stuck channel's deliveries in flight: 16, leased for an hour
   await store.claimNotifications(now, now + 3_600_000, 16, ['other'], 'bench');
   const lease = now + 3_600_000;
@@ -96,12 +103,17 @@ async function onSqlite(queued: number): Promise<Timings> {
   }
 }
 
-async function onPostgres(queued: number): Promise<Timings> {
+async function onPostgres(queued: number, analyzed: boolean): Promise<Timings> {
   const db = await createBenchDatabase();
+  const analyze = async () => {
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query('ANALYZE notifications').finally(() => client.end());
+  };
   try {
     const store = await openPostgresStore(db.url);
     try {
-      return await measure(store, queued);
+      return await measure(store, queued, analyzed ? analyze : undefined);
     } finally {
       await store.close();
     }
@@ -115,12 +127,14 @@ export async function runOutbox(opts: OutboxOptions = OUTBOX_DEFAULTS): Promise<
   note(`outbox on SQLite: ${opts.queued} and ${opts.short} alerts queued for a stuck channel`);
   runs.push({ engine: 'sqlite', long: await onSqlite(opts.queued), short: await onSqlite(opts.short) });
   try {
-    note(`outbox on PostgreSQL: the same`);
-    runs.push({
-      engine: 'postgres',
-      long: await onPostgres(opts.queued),
-      short: await onPostgres(opts.short),
-    });
+    note('outbox on PostgreSQL: the same, without statistics and after ANALYZE');
+    for (const analyzed of [false, true]) {
+      runs.push({
+        engine: analyzed ? 'postgres, analyzed' : 'postgres',
+        long: await onPostgres(opts.queued, analyzed),
+        short: await onPostgres(opts.short, analyzed),
+      });
+    }
   } catch (err) {
     return { options: opts, runs, skipped: `PostgreSQL not measured: ${(err as Error).message}` };
   }

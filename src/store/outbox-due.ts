@@ -4,10 +4,9 @@
 // all, with a probe each (20,000 queued for a provider that is down: 10-12 ms, at every turn of
 // the dispatcher's loop). The rows are read in the order they fall due instead, a page at a
 // time, until no later row can come sooner than the best found: usually the first row decides,
-// so the first page is small, and the pages grow.
+// so the first page is small (where a statement costs little: SQLite), and the pages grow.
 import type { Row } from './rows.ts';
 
-const FIRST_PAGE = 16;
 const LARGEST_PAGE = 1024;
 
 /**
@@ -17,11 +16,12 @@ const LARGEST_PAGE = 1024;
  */
 export async function earliestClaimable(
   page: (afterAt: number, afterId: number, size: number) => Promise<Row[]>,
+  firstPage: number,
 ): Promise<number | null> {
   let best = Number.POSITIVE_INFINITY;
   let afterAt = Number.MIN_SAFE_INTEGER;
   let afterId = 0;
-  for (let size = FIRST_PAGE; ; size = Math.min(size * 4, LARGEST_PAGE)) {
+  for (let size = firstPage; ; size = Math.min(size * 4, LARGEST_PAGE)) {
     const rows = await page(afterAt, afterId, size);
     for (const r of rows) {
       const at = Number(r.next_attempt_at);

@@ -1,3 +1,4 @@
+import { earliestClaimable } from '../outbox-due.ts';
 import { toAttempt, toNotification } from '../rows.ts';
 import { STATUS_COUNTS_SQL, toStatusCounts } from '../status-counts.ts';
 import type { Tx } from '../store.ts';
@@ -9,16 +10,17 @@ import {
   releaseFlipClaims,
   releaseOwner,
 } from './pg-claims.ts';
-import { minOf } from './pg-sql.ts';
 import { PgSources } from './pg-tx-sources.ts';
 
 /**
- * Outbox row `n` waits: an older alert of its channel and check is still pending (in flight or
- * waiting for a retry). In a claim it reads the statement's snapshot, so a row another node is
- * leasing right now still counts as pending. One probe of notifications_pending_order.
+ * Outbox row `n` (pending itself) waits: an older alert of its channel and check is still
+ * pending (in flight or waiting for a retry). In a claim it reads the statement's snapshot, so a
+ * row another node is leasing right now still counts as pending. One probe of
+ * notifications_pending_order. A scalar subquery, not NOT EXISTS: that one PostgreSQL may turn
+ * into an anti-join, which without statistics read every pending row of the channel.
  */
-const BEHIND_OLDER = `EXISTS (SELECT 1 FROM notifications o WHERE o.status = 'pending'
-  AND o.channel_id = n.channel_id AND o.check_id = n.check_id AND o.id < n.id)`;
+const BEHIND_OLDER = `n.id > (SELECT MIN(o.id) FROM notifications o WHERE o.status = 'pending'
+  AND o.channel_id = n.channel_id AND o.check_id = n.check_id)`;
 
 /**
  * Every Tx method as SQL on PostgreSQL: on the pool (each statement its own transaction) or on
@@ -59,21 +61,35 @@ export class PgTx extends PgSources implements Tx {
     excludeChannels: string[] = [],
     owner: string | null = null,
   ) {
-    // One statement, as graphile-worker claims jobs: the inner select locks the due rows it
-    // picks and SKIP LOCKED passes over rows another node is claiming right now, so nodes
-    // claim disjoint rows without waiting on each other. FOR UPDATE re-checks the conditions
-    // on a row changed since the snapshot, so a row just leased elsewhere is not taken again.
-    // The excluded channels travel as one text[]; `= ANY('{}')` is false, excluding nothing.
+    // One statement, as graphile-worker claims jobs: the selects lock the due rows they pick and
+    // SKIP LOCKED passes over rows another node is claiming right now, so nodes claim disjoint
+    // rows without waiting on each other. FOR UPDATE re-checks the conditions on a row changed
+    // since the snapshot, so a row just leased elsewhere is not taken again. The due rows are
+    // read channel by channel (a loose index scan finds the channels), each channel's oldest
+    // first through notifications_channel_due: one walk of every due row in time order would
+    // pass over all of a capped channel's rows. The excluded channels travel as one text[];
+    // `= ANY('{}')` is false, excluding nothing.
     const rows = await this.all(
-      `WITH due AS (
-         SELECT id FROM notifications n
-         WHERE status = 'pending' AND next_attempt_at <= $1
-           AND (lease_until IS NULL OR lease_until <= $1)
-           AND NOT (channel_id = ANY($2::text[]))
-           AND NOT ${BEHIND_OLDER}
-         ORDER BY next_attempt_at
+      `WITH RECURSIVE ch(id) AS (
+         (SELECT channel_id FROM notifications WHERE status = 'pending' ORDER BY channel_id LIMIT 1)
+         UNION ALL
+         SELECT (SELECT channel_id FROM notifications WHERE status = 'pending' AND channel_id > ch.id
+                 ORDER BY channel_id LIMIT 1)
+         FROM ch WHERE ch.id IS NOT NULL
+       ), open AS (
+         SELECT id FROM ch WHERE id IS NOT NULL AND NOT (id = ANY($2::text[]))
+       ), due AS (
+         SELECT d.id, d.next_attempt_at FROM open CROSS JOIN LATERAL (
+           SELECT n.id, n.next_attempt_at FROM notifications n
+           WHERE n.status = 'pending' AND n.channel_id = open.id AND n.next_attempt_at <= $1
+             AND (n.lease_until IS NULL OR n.lease_until <= $1)
+             AND NOT ${BEHIND_OLDER}
+           ORDER BY n.next_attempt_at
+           LIMIT $3
+           FOR UPDATE SKIP LOCKED
+         ) d
+         ORDER BY d.next_attempt_at, d.id
          LIMIT $3
-         FOR UPDATE SKIP LOCKED
        ), claimed AS (
          UPDATE notifications n SET lease_until = $4, lease_owner = $5, attempts = n.attempts + 1
          FROM due WHERE n.id = due.id
@@ -89,12 +105,20 @@ export class PgTx extends PgSources implements Tx {
     return rows.map(toNotification);
   }
   async earliestNotificationDue() {
-    return minOf(
-      await this.one(
-        `SELECT MIN(CASE WHEN lease_until IS NULL OR lease_until < next_attempt_at THEN next_attempt_at ELSE lease_until END) AS t
-         FROM notifications n WHERE status = 'pending' AND NOT ${BEHIND_OLDER}`,
-      ),
-    );
+    // the page first (notifications_due), then the probe for its rows only; a round trip costs
+    // more than rows do, so the first page is a large one
+    const page = (at: number, id: number, size: number) =>
+      this.all(
+        `SELECT id, next_attempt_at, lease_until, ${BEHIND_OLDER} AS behind
+         FROM (SELECT id, channel_id, check_id, next_attempt_at, lease_until FROM notifications
+               WHERE status = 'pending' AND next_attempt_at >= $1 AND (next_attempt_at > $1 OR id > $2)
+               ORDER BY next_attempt_at, id LIMIT $3) n
+         ORDER BY next_attempt_at, id`,
+        at,
+        id,
+        size,
+      );
+    return earliestClaimable(page, 256);
   }
   async recordAttempt(a: Parameters<Tx['recordAttempt']>[0]) {
     await this.run(

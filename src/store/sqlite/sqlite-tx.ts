@@ -70,14 +70,16 @@ const BEHIND_OLDER = `EXISTS (SELECT 1 FROM notifications o WHERE o.status = 'pe
  */
 const PENDING_CHANNELS = `WITH RECURSIVE ch(id) AS (
     SELECT (SELECT channel_id FROM notifications INDEXED BY notifications_channel_due
-            WHERE status = 'pending' ORDER BY channel_id LIMIT 1)
+            WHERE status = 'pending' AND next_attempt_at IS NOT NULL ORDER BY channel_id LIMIT 1)
     UNION ALL
     SELECT (SELECT channel_id FROM notifications INDEXED BY notifications_channel_due
-            WHERE status = 'pending' AND channel_id > ch.id ORDER BY channel_id LIMIT 1)
+            WHERE status = 'pending' AND next_attempt_at IS NOT NULL AND channel_id > ch.id
+            ORDER BY channel_id LIMIT 1)
     FROM ch WHERE ch.id IS NOT NULL)
   SELECT channel_id, t FROM (
     SELECT id AS channel_id, (SELECT MIN(next_attempt_at) FROM notifications
-                              WHERE status = 'pending' AND channel_id = ch.id) AS t
+                              WHERE status = 'pending' AND next_attempt_at IS NOT NULL
+                                AND channel_id = ch.id) AS t
     FROM ch WHERE id IS NOT NULL)
   WHERE t <= ?`;
 /** One channel's claimable rows, oldest due first. */
@@ -753,7 +755,7 @@ export class SqliteTx implements Tx {
       .map((r) => Number(r.id));
   }
   async earliestNotificationDue() {
-    return earliestClaimable((at, id, size) => this.#all(DUE_ORDER_PAGE, at, at, id, size));
+    return earliestClaimable((at, id, size) => this.#all(DUE_ORDER_PAGE, at, at, id, size), 16);
   }
   async recordAttempt(a: Parameters<Tx['recordAttempt']>[0]) {
     await this.#run(
