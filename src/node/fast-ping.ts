@@ -9,21 +9,21 @@ import {
   type PingDeps,
   type PingHttpResponse,
 } from '../http/ping-handler.ts';
-import { closeAfterBody } from './linger.ts';
+import { dropRestOfBody } from './linger.ts';
 import { requestIdOf } from './request-id.ts';
 
 /**
  * Reads at most `limit` bytes of the body as it streams in; the rest is read and dropped. Past
  * what a ping may send at all, it resolves at once (the 413) and the rest is dropped as it comes
- * (closeAfterBody), so a client still sending gets the answer, not a reset.
+ * (dropRestOfBody), so a client still sending gets the answer, not a reset.
  */
-function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<BodyResult> {
+function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   return new Promise((resolve, reject) => {
     const capped = new CappedBody(limit);
     const onData = (chunk: Buffer) => {
       if (!capped.push(chunk)) {
         req.off('data', onData);
-        closeAfterBody(req, res);
+        dropRestOfBody(req);
         resolve(capped.result());
       }
     };
@@ -69,7 +69,7 @@ export function fastPingListener({
             return Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
           },
           peer: req.socket.remoteAddress ?? null,
-          readBody: (limit) => readBody(req, res, limit),
+          readBody: (limit) => readBody(req, limit),
         },
         deps,
       );

@@ -4,7 +4,8 @@
 // urllib, for one) sees "broken pipe" or "connection reset" instead of the answer. So the
 // rest of the body is read and dropped, as nginx's lingering close does, within bounds: at
 // most LINGER_BYTES more, for at most LINGER_MS (and the server's request timeout), then the
-// socket is cut off. Once the body has ended, the connection is closed after the answer.
+// socket is cut off. Once the body has ended, a connection kept alive goes on to its next
+// request, and one that either side asked to close ends cleanly.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 
@@ -25,8 +26,8 @@ function endInsteadOfReset(req: IncomingMessage): void {
   };
 }
 
-/** Reads and drops the rest of `req`'s body, then closes the connection after `res`. */
-export function closeAfterBody(req: IncomingMessage, res: ServerResponse): void {
+/** Reads and drops the rest of `req`'s body, within bounds (see above). */
+export function dropRestOfBody(req: IncomingMessage): void {
   const socket = req.socket;
   endInsteadOfReset(req);
   let dropped = 0;
@@ -36,16 +37,17 @@ export function closeAfterBody(req: IncomingMessage, res: ServerResponse): void 
     dropped += chunk.byteLength;
     if (dropped > LINGER_BYTES) socket.destroy();
   };
-  const onEnd = () => {
-    // everything the client sent is read: our FIN after the answer, no reset
-    if (res.writableFinished) socket.end();
-    else res.once('finish', () => socket.end());
-  };
-  socket.once('close', () => {
+  const done = () => {
     clearTimeout(cutOff);
     req.off('data', onData);
-    req.off('end', onEnd);
-  });
+    socket.off('close', done);
+  };
+  // All of it read. A connection that is closing has ended our side already and waits for the
+  // client to close its own: the cut-off stays, in case it never does. One kept alive goes on.
+  const onEnd = () => {
+    if (!socket.writableEnded) done();
+  };
+  socket.once('close', done);
   // A web stream that read part of the body (Readable.toWeb) would queue the rest in memory.
   req.removeAllListeners('data');
   req.on('data', onData);
@@ -55,7 +57,7 @@ export function closeAfterBody(req: IncomingMessage, res: ServerResponse): void 
 
 /**
  * For requests that node:http hands to a framework: once the answer is out, a body that has
- * not ended is read and dropped (closeAfterBody).
+ * not ended is read and dropped (dropRestOfBody).
  */
 export function lingerAfterEarlyAnswers(
   listener: (req: IncomingMessage, res: ServerResponse) => unknown,
@@ -65,7 +67,7 @@ export function lingerAfterEarlyAnswers(
       // before the answer: node:http's own 'finish' listener, added first, closes the socket
       endInsteadOfReset(req);
       res.once('finish', () => {
-        if (!req.complete) closeAfterBody(req, res);
+        if (!req.complete) dropRestOfBody(req);
       });
     }
     void listener(req, res);

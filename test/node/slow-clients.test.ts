@@ -6,7 +6,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { type Server, startServer } from '../../src/server.ts';
 
@@ -238,6 +238,23 @@ describe('bodies too large', () => {
     expect(res.finished).toBe(false);
     expect(res.sent).toBeLessThan(100 * 1024 * 1024);
     await answered();
+  });
+
+  it('keeps a kept-alive connection usable after a 413 and the rest of its body', async () => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.setEncoding('utf8').on('data', (d: string) => {
+      received += d;
+    });
+    const size = 1024 * 1024;
+    socket.write(
+      `POST /api/v1/checks HTTP/1.1\r\nHost: vigil\r\nX-Api-Key: ${key}\r\nContent-Type: application/json\r\nContent-Length: ${size}\r\n\r\n`,
+    );
+    socket.write(Buffer.alloc(size, 0x20));
+    socket.write('GET /healthz HTTP/1.1\r\nHost: vigil\r\n\r\n');
+    await vi.waitFor(() => expect(received.match(/HTTP\/1\.1 \d+/g)).toHaveLength(2), { timeout: 5000 });
+    socket.destroy();
+    expect(received.match(/HTTP\/1\.1 \d+/g)).toEqual(['HTTP/1.1 413', 'HTTP/1.1 200']);
   });
 
   it('answers a client that writes its whole body before it reads, with "Connection: close"', async () => {
