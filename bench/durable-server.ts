@@ -1,10 +1,11 @@
 // The durable floor of the ingest benchmark: the least a server must do to answer a ping only
 // once it is on disk, with none of vigil's logic. HTTP as in raw-server.ts; then, for the
 // pings that arrived together (group commit): the check looked up in memory, each ping's row
-// through one prepared INSERT into a file of vigil's schema (rows.ts's columns and values),
+// through vigil's own prepared INSERT into a file of vigil's schema (plainPings, storage.ts),
 // the check's newest ping number in one UPDATE, the same prune, COMMIT, and fdatasync of the
-// WAL on the thread pool, shared by the batches that committed meanwhile (vigil's WalSync); `OK` after that. vigil's distance from this is
-// what vigil's own work costs; this server's distance from raw is what durability costs.
+// WAL on the thread pool, shared by the batches that committed meanwhile (vigil's WalSync);
+// `OK` after that. vigil's distance from this is what vigil's own work costs; this server's
+// distance from raw is what durability costs.
 // It prints `listening <port> <check id>` once it accepts connections.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,10 +13,9 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { PING_COLUMNS, pingValues } from '../src/store/rows.ts';
+import { pingValues } from '../src/store/rows.ts';
 import { WalSync } from '../src/store/sqlite/wal-sync.ts';
-import { seed } from './storage.ts';
+import { plainPings, seed } from './storage.ts';
 
 const RETENTION = 1000;
 const PREFIX = '/ping/';
@@ -25,16 +25,9 @@ const path = join(dir, 'durable.db');
 const checkId = randomUUID();
 await (await seed(path, [checkId], false)).close();
 
-const db = new Database(path);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('foreign_keys = ON');
+const { db, insert, prune } = plainPings(path);
 const wal = new WalSync(`${path}-wal`);
-const insert = db.prepare(
-  `INSERT INTO pings (${PING_COLUMNS.join(', ')}) VALUES (${PING_COLUMNS.map(() => '?').join(', ')})`,
-);
 const update = db.prepare('UPDATE checks SET ping_seq = ?, last_ping_at = ? WHERE id = ?');
-const prune = db.prepare('DELETE FROM pings WHERE check_id = ? AND n <= ?');
 /** each check's newest ping number, read once at start */
 const seq = new Map<string, number>(
   (db.prepare('SELECT id, ping_seq FROM checks').all() as { id: string; ping_seq: number }[]).map((r) => [

@@ -9,11 +9,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Ingestor, type PingRequest } from '../src/ingest/ingest.ts';
 import { defaultCheckConfig, newCheck } from '../src/ingest/new-check.ts';
-import { PING_COLUMNS, pingValues } from '../src/store/rows.ts';
-import { openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { pingValues } from '../src/store/rows.ts';
+import { connect, openSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { PING_INSERT, PING_PRUNE } from '../src/store/sqlite/sqlite-tx.ts';
 import type { Store } from '../src/store/store.ts';
 import { PING_BODY } from './ingest.ts';
 import { fmt, ratio, table } from './report.ts';
@@ -121,21 +121,24 @@ async function measureVigil(f: Fixture, opts: StorageOptions): Promise<number> {
 }
 
 /**
+ * A connection of its own to a file of vigil's schema, with the store's settings, and vigil's
+ * own ping INSERT and prune prepared on it: what the baselines that store pings without vigil
+ * (SQLite alone here, the durable floor in durable-server.ts) write with.
+ */
+export function plainPings(path: string) {
+  const db = connect(path);
+  return { db, insert: db.prepare(PING_INSERT), prune: db.prepare(PING_PRUNE) };
+}
+
+/**
  * SQLite alone: the pings table of the same schema (a file migrated and seeded as vigil's), the
- * same rows (rows.ts's columns and values) through one prepared INSERT, the same prune per check, COMMIT, then fdatasync of the WAL on
- * the thread pool, as vigil syncs it.
+ * same rows through vigil's own prepared INSERT, the same prune per check, COMMIT, then fdatasync
+ * of the WAL on the thread pool, as vigil syncs it.
  */
 async function measureSqlite(f: Fixture, opts: StorageOptions): Promise<number> {
   const path = join(f.dir, 'plain.db');
-  const db = new Database(path);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
+  const { db, insert, prune } = plainPings(path);
   const wal = await open(`${path}-wal`, 'r+');
-  const insert = db.prepare(
-    `INSERT INTO pings (${PING_COLUMNS.join(', ')}) VALUES (${PING_COLUMNS.map(() => '?').join(', ')})`,
-  );
-  const prune = db.prepare('DELETE FROM pings WHERE check_id = ? AND n <= ?');
   const seq = new Map(f.checkIds.map((id) => [id, 0]));
   const run = async (batches: number) => {
     for (let b = 0; b < batches; b++) {

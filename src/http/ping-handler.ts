@@ -250,7 +250,6 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
       `ping body too large: send at most ${mb} MB (the first ${deps.pingBodyLimit} bytes are kept)`,
     );
   }
-  const limit = { 'Ping-Body-Limit': String(deps.pingBodyLimit) };
   let outcome: PingOutcome;
   try {
     outcome = await deps.ingestor.submit({
@@ -270,7 +269,10 @@ export async function handlePing(req: PingHttpRequest, deps: PingDeps): Promise<
     // Nothing was stored, for a reason that passes: the client is told why, and when to come back.
     const why = unavailable(err);
     if (!why) throw err;
-    return answer(503, refusal(why), { ...limit, 'Retry-After': String(why.retryAfterS) });
+    return answer(503, refusal(why), {
+      'Ping-Body-Limit': String(deps.pingBodyLimit),
+      'Retry-After': String(why.retryAfterS),
+    });
   }
   const answers = storedAnswers(deps.pingBodyLimit);
   if (outcome.result === 'not-found') return answers.notFound;

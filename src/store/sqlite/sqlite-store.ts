@@ -169,8 +169,8 @@ export async function openSqliteStore(
   };
 }
 
-/** Opens the file with the settings every connection of the store has. */
-function connect(path: string, options: Database.Options = {}): Database.Database {
+/** Opens the file with the settings every connection of the store has (benches use it too). */
+export function connect(path: string, options: Database.Options = {}): Database.Database {
   const db = new Database(path, options);
   db.pragma('journal_mode = WAL');
   // NORMAL: COMMIT does not wait for the disk; WalSync does, off the event loop (see there).

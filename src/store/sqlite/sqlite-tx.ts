@@ -97,7 +97,9 @@ const DUE_ORDER_PAGE = `SELECT id, next_attempt_at, lease_until, ${BEHIND_OLDER}
  * time than it takes to build and bind the values of a multi-row INSERT (measured both ways
  * with bench/ingest.ts), and on D1 a transaction's statements go out as one batch anyway.
  */
-const PING_INSERT = `INSERT INTO pings (${PING_COLUMNS.join(', ')}) VALUES (${PING_COLUMNS.map(() => '?').join(', ')})`;
+export const PING_INSERT = `INSERT INTO pings (${PING_COLUMNS.join(', ')}) VALUES (${PING_COLUMNS.map(() => '?').join(', ')})`;
+/** A check's pings numbered up to `?`: those past the retention. */
+export const PING_PRUNE = 'DELETE FROM pings WHERE check_id = ? AND n <= ?';
 const CHECK_SELECT = `SELECT ${CHECK_COLUMNS.join(', ')} FROM checks`;
 const AUDIT_INSERT = `INSERT INTO audit_log (${AUDIT_COLUMNS.join(', ')}) VALUES (${AUDIT_COLUMNS.map(() => '?').join(', ')})`;
 const CHECK_STATE_UPDATE = `UPDATE checks SET ${CHECK_STATE_COLUMNS.map((c) => `${c} = ?`).join(', ')} WHERE id = ? AND rev = ?`;
@@ -526,7 +528,7 @@ export class SqliteTx implements Tx {
     await this.port.runEach(PING_INSERT, pings.map(pingValues));
     // an index range scan that usually finds nothing; cheaper than a separate pruning pass
     for (const [checkId, n] of newestPingOfEach(pings)) {
-      await this.#run('DELETE FROM pings WHERE check_id = ? AND n <= ?', checkId, n - retention);
+      await this.#run(PING_PRUNE, checkId, n - retention);
     }
   }
   async listPings(checkId: string, page: Parameters<Tx['listPings']>[1]) {
